@@ -1,0 +1,1 @@
+"""REST API of the civic core under /api/v1/."""

@@ -1,0 +1,187 @@
+"""Serializers of the core API: input and output kept apart."""
+
+from django.contrib.gis.geos import Point
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from civic.models import Area, Challenge, Concern, Evidence, Theme, WorkflowEvent
+from civic.roles import is_staff_member
+from civic.workflow import workflow_for
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Theme
+        fields = ["id", "slug", "name", "name_nl", "name_en", "colour", "is_active"]
+
+
+class AreaSerializer(GeoFeatureModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Area
+        geo_field = "geometry"
+        fields = ["id", "kind", "code", "name", "parent", "population", "attributes"]
+
+
+class WorkflowEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkflowEvent
+        fields = ["from_state", "to_state", "note", "at"]
+
+
+class _TransitionsMixin:
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_transitions(self, obj) -> list[str]:
+        user = self.context["request"].user
+        return [t.target for t in workflow_for(type(obj)).available_to(obj, user)]
+
+
+class ConcernSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
+    """A concern as a GeoJSON feature; the author is shown to officers only."""
+
+    theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    is_mine = serializers.SerializerMethodField()
+    photo_url = serializers.SerializerMethodField()
+    allowed_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Concern
+        geo_field = "location"
+        fields = [
+            "id",
+            "theme",
+            "description",
+            "area",
+            "status",
+            "source",
+            "outcome",
+            "created_at",
+            "is_mine",
+            "photo_url",
+            "allowed_transitions",
+        ]
+
+    def get_is_mine(self, obj) -> bool:
+        user = self.context["request"].user
+        return user.is_authenticated and obj.author_id == user.pk
+
+    def get_photo_url(self, obj) -> str | None:
+        if not obj.photo:
+            return None
+        from django.urls import reverse
+
+        return self.context["request"].build_absolute_uri(
+            reverse("civic:concern_photo", args=[obj.pk])
+        )
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if is_staff_member(self.context["request"].user):
+            data["properties"]["author"] = instance.author.username
+        return data
+
+
+class ConcernDetailSerializer(ConcernSerializer):
+    history = serializers.SerializerMethodField()
+
+    class Meta(ConcernSerializer.Meta):
+        fields = [*ConcernSerializer.Meta.fields, "history"]
+
+    @extend_schema_field(WorkflowEventSerializer(many=True))
+    def get_history(self, obj):
+        from civic.selectors import history_of
+
+        user = self.context["request"].user
+        if not (obj.author_id == user.pk or is_staff_member(user)):
+            return None
+        return WorkflowEventSerializer(history_of(obj), many=True).data
+
+
+class ConcernInputSerializer(serializers.Serializer):
+    """What a resident sends to file or edit a concern (JSON or multipart)."""
+
+    theme = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Theme.objects.all(), required=True
+    )
+    description = serializers.CharField(required=True, allow_blank=False, max_length=20000)
+    location = GeometryField(required=False)
+    latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    photo = serializers.FileField(required=False, allow_empty_file=False)
+
+    def validate(self, attrs):
+        location = attrs.pop("location", None)
+        lat, lon = attrs.pop("latitude", None), attrs.pop("longitude", None)
+        if location is None and lat is not None and lon is not None:
+            location = Point(lon, lat, srid=4326)
+        if location is None:
+            if self.partial:
+                return attrs
+            raise serializers.ValidationError(
+                {"location": _("Give the location as GeoJSON or as latitude and longitude.")}
+            )
+        if location.geom_type != "Point":
+            raise serializers.ValidationError({"location": _("The location must be a point.")})
+        attrs["location"] = location
+        return attrs
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    to = serializers.CharField()
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    outcome = serializers.CharField(required=False, allow_blank=True)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Evidence
+        fields = ["source", "name", "value", "details", "computed_at"]
+
+
+class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
+    theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    concerns = serializers.SerializerMethodField()
+    concern_count = serializers.IntegerField(read_only=True)
+    evidence = EvidenceSerializer(many=True, read_only=True)
+    allowed_transitions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Challenge
+        geo_field = "geometry"
+        fields = [
+            "id",
+            "title",
+            "description",
+            "theme",
+            "area",
+            "status",
+            "concerns",
+            "concern_count",
+            "evidence",
+            "created_at",
+            "allowed_transitions",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_concerns(self, obj) -> list[int]:
+        # Only public concerns are listed: a link never reveals an unpublished one.
+        return [c.pk for c in obj.concerns.all() if c.is_public]
+
+
+class ChallengeInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    theme = serializers.SlugRelatedField(slug_field="slug", queryset=Theme.objects.all())
+    geometry = GeometryField(required=False, allow_null=True)
+
+
+class LinkConcernsInputSerializer(serializers.Serializer):
+    concerns = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)

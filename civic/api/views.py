@@ -1,0 +1,180 @@
+"""Thin API views: validate, call a service or selector, answer."""
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework_gis.filters import InBBoxFilter
+from rest_framework_gis.pagination import GeoJsonPagination
+
+from civic import selectors, services, workflow
+from civic.api import serializers as s
+from civic.api.filters import ChallengeFilter, ConcernFilter
+from civic.api.permissions import ConcernPermission, IsOfficerOrReadOnly
+from civic.models import Area, Concern, Theme
+
+BBOX_PARAM = OpenApiParameter("in_bbox", str, description="min_lon,min_lat,max_lon,max_lat (WGS84)")
+
+
+class FeaturePagination(GeoJsonPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class ThemeViewSet(viewsets.ReadOnlyModelViewSet):
+    """Themes of concern (heat, flooding, ...)."""
+
+    queryset = Theme.objects.filter(is_active=True)
+    serializer_class = s.ThemeSerializer
+    permission_classes = [AllowAny]
+    pagination_class = None
+    lookup_field = "slug"
+
+
+class AreaViewSet(viewsets.ReadOnlyModelViewSet):
+    """Municipality, districts and neighbourhoods with their statistics."""
+
+    queryset = Area.objects.select_related("parent")
+    serializer_class = s.AreaSerializer
+    permission_classes = [AllowAny]
+    pagination_class = FeaturePagination
+    filterset_fields = ["kind", "code"]
+
+
+def _transition(request, obj):
+    data = s.TransitionInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    changes = (
+        {"outcome": data.validated_data["outcome"]} if data.validated_data.get("outcome") else None
+    )
+    workflow.transition(
+        obj,
+        data.validated_data["to"],
+        actor=request.user,
+        note=data.validated_data["note"],
+        changes=changes,
+    )
+
+
+@extend_schema(parameters=[BBOX_PARAM])
+class ConcernViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Concerns as GeoJSON; the public sees published ones without their author."""
+
+    permission_classes = [ConcernPermission]
+    pagination_class = FeaturePagination
+    filter_backends = [DjangoFilterBackend, InBBoxFilter]
+    filterset_class = ConcernFilter
+    bbox_filter_field = "location"
+    bbox_filter_include_overlapping = True
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.concerns_visible_to(user=self.request.user)
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update"):
+            return s.ConcernInputSerializer
+        if self.action == "retrieve":
+            return s.ConcernDetailSerializer
+        return s.ConcernSerializer
+
+    @extend_schema(request=s.ConcernInputSerializer, responses={201: s.ConcernDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        data = s.ConcernInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        concern = services.concern_create(author=request.user, **data.validated_data)
+        out = s.ConcernDetailSerializer(concern, context={"request": request})
+        return Response(out.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ConcernInputSerializer, responses=s.ConcernDetailSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        concern = self.get_object()
+        data = s.ConcernInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = {k: v for k, v in data.validated_data.items() if k != "photo"}
+        concern = services.concern_update(concern=concern, actor=request.user, **fields)
+        return Response(s.ConcernDetailSerializer(concern, context={"request": request}).data)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(request=s.TransitionInputSerializer, responses=s.ConcernDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Move the concern to another state (publish, reject, close, ...)."""
+        concern = self.get_object()
+        _transition(request, concern)
+        concern.refresh_from_db()
+        return Response(s.ConcernDetailSerializer(concern, context={"request": request}).data)
+
+
+class ChallengeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Challenges with their linked (public) concerns and evidence."""
+
+    permission_classes = [IsOfficerOrReadOnly]
+    pagination_class = FeaturePagination
+    filterset_class = ChallengeFilter
+    serializer_class = s.ChallengeSerializer
+
+    def get_queryset(self):
+        return selectors.challenges_visible_to(user=self.request.user).prefetch_related(
+            Prefetch("concerns", queryset=Concern.objects.only("id", "status")), "evidence"
+        )
+
+    @extend_schema(request=s.ChallengeInputSerializer, responses={201: s.ChallengeSerializer})
+    def create(self, request, *args, **kwargs):
+        data = s.ChallengeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        challenge = services.challenge_create(actor=request.user, **data.validated_data)
+        challenge = self.get_queryset().get(pk=challenge.pk)
+        return Response(
+            s.ChallengeSerializer(challenge, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=s.TransitionInputSerializer, responses=s.ChallengeSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Move the challenge to another state (open, prioritise, close, ...)."""
+        challenge = self.get_object()
+        _transition(request, challenge)
+        return Response(
+            s.ChallengeSerializer(
+                self.get_queryset().get(pk=challenge.pk), context={"request": request}
+            ).data
+        )
+
+    @extend_schema(request=s.LinkConcernsInputSerializer, responses=s.ChallengeSerializer)
+    @action(detail=True, methods=["post"], url_path="link-concerns")
+    def link_concerns(self, request, pk=None):
+        """Link published concerns to this challenge (they become “linked”)."""
+        challenge = self.get_object()
+        data = s.LinkConcernsInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = data.validated_data["concerns"]
+        visible = selectors.concerns_visible_to(user=request.user)
+        concerns = [get_object_or_404(visible, pk=pk) for pk in dict.fromkeys(ids)]
+        services.challenge_link_concerns(challenge=challenge, concerns=concerns, actor=request.user)
+        return Response(
+            s.ChallengeSerializer(
+                self.get_queryset().get(pk=challenge.pk), context={"request": request}
+            ).data
+        )

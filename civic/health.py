@@ -1,0 +1,57 @@
+"""/healthz: the state of the database, Redis and the Celery workers."""
+
+from time import monotonic
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from civic.celery import app as celery_app
+
+
+def _check_database() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("select postgis_lib_version()")
+        (postgis,) = cursor.fetchone()
+    return {"postgis": postgis}
+
+
+def _check_redis() -> dict:
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
+    client.ping()
+    return {}
+
+
+def _check_celery() -> dict:
+    # Broadcast ping: each live worker answers with its name.
+    replies = celery_app.control.ping(timeout=1.0) or []
+    workers = sorted(name for reply in replies for name in reply)
+    if not workers:
+        raise RuntimeError("no Celery worker answered")
+    return {"workers": workers}
+
+
+CHECKS = {"database": _check_database, "redis": _check_redis, "celery": _check_celery}
+
+
+@never_cache
+@require_GET
+def healthz(request) -> JsonResponse:
+    """200 when every part answers, 503 naming what is down."""
+    report: dict[str, dict] = {}
+    healthy = True
+    for name, check in CHECKS.items():
+        started = monotonic()
+        try:
+            details = check()
+            report[name] = {"status": "ok", **details}
+        except Exception as error:
+            healthy = False
+            report[name] = {"status": "down", "error": str(error) or type(error).__name__}
+        report[name]["ms"] = round((monotonic() - started) * 1000, 1)
+    return JsonResponse(
+        {"status": "ok" if healthy else "down", "checks": report}, status=200 if healthy else 503
+    )

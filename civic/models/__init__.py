@@ -1,0 +1,21 @@
+"""The civic core's models, one module per concept."""
+
+from civic.models.accounts import User
+from civic.models.areas import Area, Theme
+from civic.models.challenges import Challenge, ChallengeConcern
+from civic.models.concerns import Concern
+from civic.models.evidence import Evidence
+from civic.models.notifications import Notification
+from civic.models.workflow_events import WorkflowEvent
+
+__all__ = [
+    "Area",
+    "Challenge",
+    "ChallengeConcern",
+    "Concern",
+    "Evidence",
+    "Notification",
+    "Theme",
+    "User",
+    "WorkflowEvent",
+]

@@ -1,0 +1,34 @@
+"""Evidence rows that other apps write about a challenge; scoring reads only this table."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Evidence(models.Model):
+    """One named figure about a challenge from one source, replaced on recompute."""
+
+    challenge = models.ForeignKey(
+        "civic.Challenge",
+        on_delete=models.CASCADE,
+        related_name="evidence",
+        verbose_name=_("challenge"),
+    )
+    source = models.CharField(_("source"), max_length=50, help_text=_("e.g. sensors, surveys"))
+    name = models.CharField(_("name"), max_length=100)
+    value = models.FloatField(_("value"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["challenge", "source", "name"]
+        constraints = [
+            # One current figure per (challenge, source, name): recomputing upserts.
+            models.UniqueConstraint(
+                fields=["challenge", "source", "name"], name="evidence_one_per_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}.{self.name} = {self.value}"

@@ -1,0 +1,248 @@
+"""Write-side operations of the civic core; views, API and tasks call these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civic import selectors, workflow
+from civic.models import Challenge, ChallengeConcern, Concern, Evidence, Theme
+from civic.photos import photo_clean
+from civic.roles import is_staff_member
+
+
+def _clean_point(location: Any) -> Point:
+    if not isinstance(location, Point) or location.empty or not location.valid:
+        raise ValidationError({"location": _("Give a valid point on the map.")})
+    if location.srid in (None, 4326):
+        location.srid = 4326
+    else:
+        location = location.transform(4326, clone=True)
+    lon, lat = location.x, location.y
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ValidationError({"location": _("The coordinates are not on Earth.")})
+    if not selectors.point_in_municipality(point=location):
+        raise ValidationError({"location": _("This point lies outside the municipality.")})
+    return location
+
+
+def _clean_description(description: str) -> str:
+    text = (description or "").strip()
+    if not text:
+        raise ValidationError({"description": _("Describe the concern.")})
+    limit = settings.CIVIC_CONCERN_MAX_DESCRIPTION
+    if len(text) > limit:
+        raise ValidationError(
+            {"description": _("Use at most %(limit)d characters.") % {"limit": limit}}
+        )
+    return text
+
+
+def _clean_theme(theme: Theme | None) -> Theme:
+    if theme is None:
+        raise ValidationError({"theme": _("Choose a theme.")})
+    if not theme.is_active:
+        raise ValidationError({"theme": _("This theme is no longer in use.")})
+    return theme
+
+
+def concern_create(
+    *,
+    author,
+    theme: Theme | None,
+    description: str,
+    location: Point,
+    photo=None,
+    source: str = Concern.Source.WEB,
+    external_id: str | None = None,
+) -> Concern:
+    """File a concern: validate every field first, so nothing is written on bad input."""
+    errors: dict[str, list] = {}
+    cleaned: dict[str, Any] = {}
+    for name, check, value in (
+        ("theme", _clean_theme, theme),
+        ("description", _clean_description, description),
+        ("location", _clean_point, location),
+        ("photo", photo_clean, photo),
+    ):
+        if name == "photo" and not value:
+            continue
+        try:
+            cleaned[name] = check(value)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        concern = Concern(
+            author=author,
+            theme=cleaned["theme"],
+            description=cleaned["description"],
+            location=cleaned["location"],
+            area=selectors.area_for_point(point=cleaned["location"]),
+            source=source,
+            external_id=external_id,
+        )
+        if "photo" in cleaned:
+            concern.photo.save("photo.jpg", cleaned["photo"], save=False)
+        concern.save()
+        workflow.record_creation(concern, actor=author)
+    return concern
+
+
+def concern_update(
+    *,
+    concern: Concern,
+    actor,
+    theme: Theme | None = None,
+    description: str | None = None,
+    location: Point | None = None,
+) -> Concern:
+    """Edit a concern: its author while it is still submitted, or an officer."""
+    if not is_staff_member(actor):
+        if concern.author_id != getattr(actor, "pk", None):
+            raise PermissionDenied(_("Only the author or an officer can change this concern."))
+        if concern.status != Concern.Status.SUBMITTED:
+            raise PermissionDenied(_("A concern can no longer be changed once it is moderated."))
+    fields = []
+    errors: dict[str, list] = {}
+    for name, check, value in (
+        ("theme", _clean_theme, theme),
+        ("description", _clean_description, description),
+        ("location", _clean_point, location),
+    ):
+        if value is None:
+            continue
+        try:
+            setattr(concern, name, check(value))
+            fields.append(name)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if errors:
+        concern.refresh_from_db()
+        raise ValidationError(errors)
+    if "location" in fields:
+        concern.area = selectors.area_for_point(point=concern.location)
+        fields.append("area")
+    if fields:
+        concern.save(update_fields=[*fields, "updated_at"])
+    return concern
+
+
+def _clean_geometry(geometry: GEOSGeometry | None) -> MultiPolygon | None:
+    if geometry is None:
+        return None
+    if geometry.empty or not geometry.valid:
+        raise ValidationError({"geometry": _("Draw a valid, non-empty polygon.")})
+    if geometry.srid not in (None, 4326):
+        geometry = geometry.transform(4326, clone=True)
+    if geometry.geom_type == "Polygon":
+        geometry = MultiPolygon(geometry, srid=4326)
+    if geometry.geom_type != "MultiPolygon":
+        raise ValidationError({"geometry": _("A challenge covers a polygon or multipolygon.")})
+    geometry.srid = 4326
+    return geometry
+
+
+def challenge_create(
+    *,
+    actor,
+    title: str,
+    theme: Theme | None,
+    description: str = "",
+    geometry: GEOSGeometry | None = None,
+    owner=None,
+) -> Challenge:
+    """Create a draft challenge (officers only)."""
+    if not is_staff_member(actor):
+        raise PermissionDenied(_("Only policy officers create challenges."))
+    errors: dict[str, list] = {}
+    if not (title or "").strip():
+        errors["title"] = [_("Give the challenge a title.")]
+    try:
+        theme = _clean_theme(theme)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        geometry = _clean_geometry(geometry)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    area = selectors.area_for_point(point=geometry.point_on_surface) if geometry else None
+    with transaction.atomic():
+        challenge = Challenge.objects.create(
+            title=title.strip(),
+            description=description,
+            theme=theme,
+            geometry=geometry,
+            area=area,
+            owner=owner or actor,
+        )
+        workflow.record_creation(challenge, actor=actor)
+    return challenge
+
+
+def challenge_link_concerns(
+    *, challenge: Challenge, concerns: Iterable[Concern], actor
+) -> list[ChallengeConcern]:
+    """Link public concerns to a challenge; each newly linked published concern becomes linked.
+
+    The concerns themselves are kept as they are: the link records who made it and when.
+    """
+    if not is_staff_member(actor):
+        raise PermissionDenied(_("Only policy officers link concerns to challenges."))
+    concerns = list(concerns)
+    not_public = [c.pk for c in concerns if not c.is_public]
+    if not_public:
+        raise ValidationError(
+            {
+                "concerns": _("Concerns %(ids)s are not published.")
+                % {"ids": ", ".join(f"#{pk}" for pk in not_public)}
+            }
+        )
+    if challenge.status == Challenge.Status.CLOSED:
+        raise ValidationError({"challenge": _("This challenge is closed.")})
+    created = []
+    with transaction.atomic():
+        for concern in concerns:
+            link, is_new = ChallengeConcern.objects.get_or_create(
+                challenge=challenge, concern=concern, defaults={"linked_by": actor}
+            )
+            if not is_new:
+                continue
+            created.append(link)
+            if concern.status == Concern.Status.PUBLISHED:
+                workflow.transition(
+                    concern,
+                    Concern.Status.LINKED,
+                    actor=actor,
+                    note=_("Linked to challenge “%(title)s”.") % {"title": challenge.title},
+                )
+    return created
+
+
+def evidence_upsert(
+    *,
+    challenge: Challenge,
+    source: str,
+    name: str,
+    value: float | None,
+    details: dict | None = None,
+) -> Evidence:
+    """Write the current value of one evidence figure (replacing an older one)."""
+    evidence, _created = Evidence.objects.update_or_create(
+        challenge=challenge,
+        source=source,
+        name=name,
+        defaults={"value": value, "details": details or {}, "computed_at": timezone.now()},
+    )
+    return evidence

@@ -1,0 +1,1 @@
+"""Settings split: base (shared), local (run command), test (pytest), production."""

@@ -1,0 +1,23 @@
+"""Root URL configuration: pages, API, schema, admin, health (the top layer)."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from civic.health import healthz
+
+admin.site.site_header = "Participatie & klimaatadaptatie"
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("civic.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("surveys/", include("surveys.urls")),
+    path("sensors/", include("sensors.urls")),
+    path("interventions/", include("interventions.urls")),
+    path("", include("civic.page_urls")),
+]

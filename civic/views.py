@@ -1,0 +1,136 @@
+"""Pages of the core: public map, filing a concern, my concerns, moderation."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civic import selectors, services, workflow
+from civic.forms import ConcernForm, ModerationForm
+from civic.models import Concern
+from civic.roles import RESIDENT, is_staff_member, user_has_role
+
+
+def public_map(request):
+    """The public map of published concerns, drawn from the API."""
+    themes = list(selectors.themes_active())
+    return render(
+        request,
+        "civic/map.html",
+        {
+            "themes": themes,
+            "themes_json": {t.slug: {"name": t.name, "colour": t.colour} for t in themes},
+            "tiles_url": settings.CIVIC_TILES_URL,
+        },
+    )
+
+
+@login_required
+def concern_new(request):
+    """A signed-in resident files a concern by clicking the map."""
+    if not (user_has_role(request.user, RESIDENT) or is_staff_member(request.user)):
+        raise PermissionDenied
+    form = ConcernForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            concern = services.concern_create(
+                author=request.user,
+                theme=data["theme"],
+                description=data["description"],
+                location=Point(data["longitude"], data["latitude"], srid=4326),
+                photo=data.get("photo"),
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(
+                request,
+                _("Thank you. Your concern #%(id)s was received and will be checked soon.")
+                % {"id": concern.pk},
+            )
+            return redirect("civic:concern_mine")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "civic/concern_new.html",
+        {"form": form, "tiles_url": settings.CIVIC_TILES_URL},
+        status=status,
+    )
+
+
+@login_required
+def concern_mine(request):
+    """A resident's own concerns, each with its status history and notifications."""
+    concerns = list(selectors.concerns_of_author(user=request.user))
+    histories = selectors.histories_of(concerns)
+    for concern in concerns:
+        concern.history = histories.get(concern.pk, [])
+    notifications = selectors.notifications_for(user=request.user)[:10]
+    return render(
+        request,
+        "civic/concern_mine.html",
+        {"concerns": concerns, "notifications": notifications},
+    )
+
+
+def concern_photo(request, pk: int):
+    """A concern's photo, only to those who may see the concern."""
+    concern = get_object_or_404(selectors.concerns_visible_to(user=request.user), pk=pk)
+    if not concern.photo:
+        raise Http404
+    response = FileResponse(concern.photo.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def _officer_only(request) -> None:
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    if not is_staff_member(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def moderation_queue(request):
+    """Officers publish or reject submitted concerns, oldest first."""
+    _officer_only(request)
+    return render(
+        request, "civic/moderation.html", {"concerns": selectors.moderation_queue()[:100]}
+    )
+
+
+@login_required
+@require_POST
+def moderation_decide(request, pk: int):
+    """Publish or reject one concern; answers the updated row for htmx."""
+    _officer_only(request)
+    concern = get_object_or_404(Concern, pk=pk)
+    form = ModerationForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            workflow.transition(
+                concern,
+                form.cleaned_data["to"],
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as problem:
+            error = " ".join(m for ms in problem.message_dict.values() for m in ms)
+    else:
+        error = _("Choose publish or reject.")
+    concern.refresh_from_db()
+    context = {"concern": concern, "error": error}
+    if request.htmx:
+        return render(request, "civic/_moderation_row.html", context, status=400 if error else 200)
+    if error:
+        messages.error(request, error)
+    return redirect("civic:moderation")

@@ -1,0 +1,1 @@
+"""Interventions: proposals, consultation, council decisions and before/after evaluation."""

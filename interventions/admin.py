@@ -1,0 +1,1 @@
+"""Admin of interventions: nothing to register yet."""

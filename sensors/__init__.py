@@ -1,0 +1,1 @@
+"""Garden sensors and stations: ingest, quality control, indicators and evidence."""

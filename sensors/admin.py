@@ -1,0 +1,1 @@
+"""Admin of sensors: nothing to register yet."""

@@ -1,0 +1,1 @@
+"""Resident surveys, including map questions, and the survey signal for challenges."""

@@ -1,0 +1,1 @@
+"""Admin of surveys: nothing to register yet."""
