@@ -15,6 +15,10 @@ CACHES = {
         "KEY_PREFIX": "civic-test",
     }
 }
+import os  # noqa: E402
 import tempfile  # noqa: E402
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="civic-test-media-")
+
+# Parallel test runs (several checkouts or helpers) each pick their own test database.
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("CIVIC_TEST_DB", "test_civic")}  # noqa: F405

@@ -1,0 +1,65 @@
+"""Fixtures shared by every test: the municipality, themes and one user per role."""
+
+import pytest
+
+from civic.models import Area
+from tests.factories import (
+    CENTRE,
+    AdminFactory,
+    AreaFactory,
+    CouncilFactory,
+    OfficerFactory,
+    ResidentFactory,
+    ThemeFactory,
+    square,
+)
+
+
+@pytest.fixture
+def municipality(db):
+    """A municipality with one neighbourhood at its centre."""
+    town = AreaFactory(
+        kind=Area.Kind.MUNICIPALITY, code="GM0193", name="Zwolle", geometry=square(*CENTRE, 0.05)
+    )
+    AreaFactory(code="BU01930001", name="Werkeren", parent=town, geometry=square(*CENTRE, 0.01))
+    return town
+
+
+@pytest.fixture
+def neighbourhood(municipality):
+    return Area.objects.get(code="BU01930001")
+
+
+@pytest.fixture
+def heat(db):
+    return ThemeFactory(slug="heat", name_nl="Hitte", name_en="Heat")
+
+
+@pytest.fixture
+def flooding(db):
+    return ThemeFactory(slug="flooding", name_nl="Wateroverlast", name_en="Flooding")
+
+
+@pytest.fixture
+def resident(db):
+    return ResidentFactory(username="resident-a")
+
+
+@pytest.fixture
+def other_resident(db):
+    return ResidentFactory(username="resident-b")
+
+
+@pytest.fixture
+def officer(db):
+    return OfficerFactory(username="officer")
+
+
+@pytest.fixture
+def council(db):
+    return CouncilFactory(username="council")
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminFactory(username="administrator")
