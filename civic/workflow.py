@@ -9,6 +9,7 @@ table with `workflow_for(Model).add(...)` (and their own models with
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from civic.models import Challenge, Concern, WorkflowEvent
 from civic.roles import ADMIN, OFFICER, user_roles
+
+logger = logging.getLogger(__name__)
 
 Guard = Callable[[models.Model], str | None]
 
@@ -175,7 +178,11 @@ def record_creation(obj: models.Model, *, actor, note: str = "") -> WorkflowEven
 def _queue_notifications(event_id: int) -> None:
     from civic.tasks import notify_workflow_event
 
-    notify_workflow_event.delay(event_id)
+    try:
+        notify_workflow_event.delay(event_id)
+    except Exception:  # the transition is committed; losing the broker must not undo it
+        # The beat sweep (civic.notifications_sweep) catches up on this event later.
+        logger.warning("Could not queue notifications for event %s", event_id, exc_info=True)
 
 
 # ---------------------------------------------------------------- the tables

@@ -1,0 +1,342 @@
+"""The Stadshagen demo: a low-lying district of Zwolle with its residents' concerns.
+
+Deterministic (one seeded random generator) and idempotent (natural keys:
+area codes, theme slugs, usernames, concern external ids, challenge titles),
+so loading it twice changes nothing. Concerns and challenges are moved
+through the real workflow, so the demo has a complete audit trail.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.db import transaction
+from django.utils import timezone
+
+from civic import services, workflow
+from civic.models import Area, Challenge, Concern, Theme, User
+from civic.roles import ADMIN, COUNCIL, OFFICER, RESIDENT, user_assign_role
+
+DEMO_PASSWORD = "stadshagen2026"  # noqa: S105 - published in the README on purpose
+SEED = 2026
+Progress = Callable[[str], None]
+
+THEMES = [
+    # slug, Dutch, English, colour, order
+    ("heat", "Hitte", "Heat", "#d9480f", 1),
+    ("flooding", "Wateroverlast", "Flooding", "#1864ab", 2),
+    ("drought", "Droogte", "Drought", "#e67700", 3),
+    ("greenery", "Groen", "Greenery", "#2b8a3e", 4),
+    ("other", "Overig", "Other", "#495057", 5),
+]
+
+# (login, e-mail, role, first name): the accounts named in the README.
+DEMO_USERS = [
+    ("resident", RESIDENT, "Fatima"),
+    ("resident2", RESIDENT, "Joost"),
+    ("officer", OFFICER, "Sanne"),
+    ("council", COUNCIL, "Henk"),
+    ("admin", ADMIN, "Beheer"),
+]
+
+# Stadshagen lies north-west of Zwolle's centre, around 52.53 N, 6.06 E.
+MUNICIPALITY = ("GM0193", "Zwolle", (5.98, 52.46, 6.20, 52.57), 132_000)
+DISTRICT = ("WK019312", "Stadshagen", (6.020, 52.515, 6.090, 52.545), 27_500)
+# code, name, (west, south, east, north), population, share over 65, paved share, green share
+NEIGHBOURHOODS = [
+    ("BU01931201", "Werkeren", (6.020, 52.530, 6.043, 52.545), 4_300, 0.08, 0.46, 0.31),
+    ("BU01931202", "Frankhuis", (6.043, 52.530, 6.066, 52.545), 5_100, 0.11, 0.52, 0.24),
+    ("BU01931203", "Breecamp", (6.066, 52.530, 6.090, 52.545), 3_900, 0.14, 0.41, 0.35),
+    ("BU01931204", "Schellerbroek", (6.020, 52.515, 6.043, 52.530), 4_800, 0.10, 0.44, 0.33),
+    ("BU01931205", "Milligen", (6.043, 52.515, 6.066, 52.530), 5_600, 0.19, 0.61, 0.18),
+    ("BU01931206", "Oldenelerbroek", (6.066, 52.515, 6.090, 52.530), 3_800, 0.22, 0.38, 0.39),
+]
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A place many residents worry about."""
+
+    name: str
+    lon: float
+    lat: float
+    theme: str
+    weight: int
+    spread_m: float
+
+
+SPOTS = [
+    Spot("Winkelcentrum Stadshagen", 6.0555, 52.5245, "heat", 60, 180),
+    Spot("Schoolplein Frankhuis", 6.0520, 52.5380, "heat", 30, 150),
+    Spot("Laagte Werkeren", 6.0300, 52.5370, "flooding", 50, 220),
+    Spot("Tunnel Oldenelerbroek", 6.0780, 52.5215, "flooding", 30, 160),
+    Spot("Droge wadi Breecamp", 6.0770, 52.5390, "drought", 15, 250),
+    Spot("Kale straat Milligen", 6.0500, 52.5200, "greenery", 15, 250),
+]
+
+TEXTS = {
+    "heat": [
+        "Op het plein is het 's middags niet uit te houden, er is geen schaduw.",
+        "Onze bovenverdieping koelt 's nachts niet meer af.",
+        "Veel steen en geen bomen: in de zomer gloeit de straat.",
+        "Oudere buren durven bij hitte de deur niet uit.",
+        "De speeltuin ligt in de volle zon, de glijbaan is te heet.",
+    ],
+    "flooding": [
+        "Na elke flinke bui staat de straat blank.",
+        "Water loopt bij hevige regen onze tuin en schuur in.",
+        "De put kan het water niet aan, de stoep staat onder water.",
+        "De fietstunnel loopt vol bij een onweersbui.",
+        "Onze kruipruimte is nat sinds de laatste regenperiode.",
+    ],
+    "drought": [
+        "Het gras in de wadi is helemaal verdord.",
+        "Jonge bomen in de straat gaan dood van de droogte.",
+    ],
+    "greenery": [
+        "Hier zou een boom of geveltuin veel verschil maken.",
+        "Kunnen de tegels bij de school eruit voor meer groen?",
+    ],
+    "other": ["Er is geen bankje in de schaduw langs het fietspad."],
+}
+
+CHALLENGES = [
+    # title, theme, spot index, radius m, final status, description
+    (
+        "Hittestress rond winkelcentrum Stadshagen",
+        "heat",
+        0,
+        450,
+        Challenge.Status.PRIORITISED,
+        "Bewoners melden een heet, versteend winkelgebied zonder schaduw.",
+    ),
+    (
+        "Wateroverlast in de laagte van Werkeren",
+        "flooding",
+        2,
+        500,
+        Challenge.Status.OPEN,
+        "Straten en tuinen lopen onder na hevige buien.",
+    ),
+    (
+        "Koele, groene schoolpleinen",
+        "heat",
+        1,
+        350,
+        Challenge.Status.DRAFT,
+        "Schoolpleinen ontstenen en vergroenen, samen met leerlingen en ouders.",
+    ),
+]
+
+
+def _box(west: float, south: float, east: float, north: float) -> MultiPolygon:
+    ring = ((west, south), (east, south), (east, north), (west, north), (west, south))
+    return MultiPolygon(Polygon(ring), srid=4326)
+
+
+def _circle(lon: float, lat: float, radius_m: float) -> MultiPolygon:
+    # Buffer in metres in RD New, then back to WGS84.
+    centre = Point(lon, lat, srid=4326).transform(28992, clone=True)
+    return MultiPolygon(centre.buffer(radius_m, quadsegs=8).transform(4326, clone=True), srid=4326)
+
+
+def _offset(rng: random.Random, spot: Spot) -> Point:
+    # Gaussian scatter in metres around the spot (about 68 000 m per degree of longitude here).
+    dx, dy = rng.gauss(0, spot.spread_m), rng.gauss(0, spot.spread_m)
+    return Point(spot.lon + dx / 67_900, spot.lat + dy / 111_250, srid=4326)
+
+
+def load_areas() -> int:
+    code, name, bbox, population = MUNICIPALITY
+    town, _ = Area.objects.update_or_create(
+        code=code,
+        defaults={
+            "kind": Area.Kind.MUNICIPALITY,
+            "name": name,
+            "geometry": _box(*bbox),
+            "population": population,
+        },
+    )
+    code, name, bbox, population = DISTRICT
+    district, _ = Area.objects.update_or_create(
+        code=code,
+        defaults={
+            "kind": Area.Kind.DISTRICT,
+            "name": name,
+            "geometry": _box(*bbox),
+            "parent": town,
+            "population": population,
+        },
+    )
+    for code, name, bbox, population, over_65, paved, green in NEIGHBOURHOODS:
+        Area.objects.update_or_create(
+            code=code,
+            defaults={
+                "kind": Area.Kind.NEIGHBOURHOOD,
+                "name": name,
+                "geometry": _box(*bbox),
+                "parent": district,
+                "population": population,
+                "attributes": {
+                    "share_over_65": over_65,
+                    "share_paved": paved,
+                    "share_green": green,
+                    "elevation_m_nap": round(0.2 + green, 1),
+                },
+            },
+        )
+    return 2 + len(NEIGHBOURHOODS)
+
+
+def load_themes() -> dict[str, Theme]:
+    themes = {}
+    for slug, nl, en, colour, order in THEMES:
+        # get_or_create: an officer's later edits in the admin survive a reload.
+        themes[slug], _ = Theme.objects.get_or_create(
+            slug=slug, defaults={"name_nl": nl, "name_en": en, "colour": colour, "order": order}
+        )
+    return themes
+
+
+def load_users() -> dict[str, User]:
+    users = {}
+    for login, role, first_name in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=login,
+            defaults={"email": f"{login}@demo.zwolle.test", "first_name": first_name},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.is_superuser = role == ADMIN
+            user.save()
+        user_assign_role(user, role)
+        users[login] = user
+    for number in range(1, 41):
+        login = f"bewoner{number:02d}"
+        user, created = User.objects.get_or_create(
+            username=login, defaults={"email": f"{login}@demo.zwolle.test"}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            user_assign_role(user, RESIDENT)
+        users[login] = user
+    return users
+
+
+def _plan(rng: random.Random) -> list[tuple[str, Spot, Point, str, str]]:
+    """(external id, spot, point, text, final status) for each demo concern."""
+    plan = []
+    spots = [spot for spot in SPOTS for _ in range(spot.weight)]
+    rng.shuffle(spots)
+    for index, spot in enumerate(spots[:200], start=1):
+        text = rng.choice(TEXTS[spot.theme])
+        roll = rng.random()
+        status = (
+            Concern.Status.SUBMITTED
+            if roll < 0.08
+            else Concern.Status.REJECTED
+            if roll < 0.12
+            else Concern.Status.CLOSED
+            if roll < 0.15
+            else Concern.Status.PUBLISHED
+        )
+        plan.append((f"demo-{index:04d}", spot, _offset(rng, spot), text, status))
+    return plan
+
+
+def load_concerns(users: dict[str, User], themes: dict[str, Theme], progress: Progress) -> int:
+    rng = random.Random(SEED)
+    officer = users["officer"]
+    authors = [users[f"bewoner{n:02d}"] for n in range(1, 41)]
+    existing = set(
+        Concern.objects.filter(external_id__startswith="demo-").values_list(
+            "external_id", flat=True
+        )
+    )
+    plan = _plan(rng)
+    now = timezone.now()
+    created = 0
+    for index, (external_id, spot, point, text, status) in enumerate(plan, start=1):
+        author = users["resident"] if index % 25 == 0 else rng.choice(authors)
+        age = timedelta(days=rng.uniform(1, 120))
+        if external_id in existing:
+            continue
+        with transaction.atomic():
+            concern = services.concern_create(
+                author=author,
+                theme=themes[spot.theme],
+                description=text,
+                location=point,
+                external_id=external_id,
+            )
+            if status in (Concern.Status.PUBLISHED, Concern.Status.CLOSED):
+                workflow.transition(concern, Concern.Status.PUBLISHED, actor=officer)
+            if status == Concern.Status.CLOSED:
+                workflow.transition(
+                    concern,
+                    status,
+                    actor=officer,
+                    note="De gemeente kan hier zelf niets aan doen; we hebben het doorgegeven.",
+                    changes={"outcome": Concern.Outcome.NOT_ACTIONABLE},
+                )
+            elif status == Concern.Status.REJECTED:
+                workflow.transition(
+                    concern,
+                    status,
+                    actor=officer,
+                    note="Dit gaat over privéterrein; neem contact op met de verhuurder.",
+                )
+            # Spread the demo over the past months so queues and histories look real.
+            Concern.objects.filter(pk=concern.pk).update(created_at=now - age)
+        created += 1
+        if index % 25 == 0 or index == len(plan):
+            progress(f"  concerns {index}/{len(plan)}")
+    return created
+
+
+def load_challenges(users: dict[str, User], themes: dict[str, Theme], progress: Progress) -> int:
+    officer = users["officer"]
+    order = [Challenge.Status.DRAFT, Challenge.Status.OPEN, Challenge.Status.PRIORITISED]
+    created = 0
+    for title, theme, spot_index, radius, final, description in CHALLENGES:
+        spot = SPOTS[spot_index]
+        challenge = Challenge.objects.filter(title=title).first()
+        if challenge is None:
+            challenge = services.challenge_create(
+                actor=officer,
+                title=title,
+                theme=themes[theme],
+                description=description,
+                geometry=_circle(spot.lon, spot.lat, radius),
+            )
+            created += 1
+        for step in order[order.index(challenge.status) + 1 : order.index(final) + 1]:
+            workflow.transition(challenge, step, actor=officer)
+        if final != Challenge.Status.DRAFT:
+            nearby = Concern.objects.filter(
+                status=Concern.Status.PUBLISHED,
+                theme__slug=theme,
+                location__within=challenge.geometry,
+            )
+            services.challenge_link_concerns(challenge=challenge, concerns=nearby, actor=officer)
+        progress(f"  challenge “{title}”: {challenge.status}")
+    return created
+
+
+def load_demo(progress: Progress = print) -> dict[str, int]:
+    """Load (or top up) the whole demo; returns how many rows of each kind were new."""
+    progress("Areas: Zwolle, Stadshagen and six neighbourhoods")
+    areas = load_areas()
+    progress("Themes and demo accounts")
+    themes = load_themes()
+    users = load_users()
+    progress("Concerns (200, through the workflow)")
+    concerns = load_concerns(users, themes, progress)
+    progress("Challenges")
+    challenges = load_challenges(users, themes, progress)
+    return {"areas": areas, "concerns": concerns, "challenges": challenges}
