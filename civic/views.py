@@ -71,8 +71,12 @@ def concern_mine(request):
     """A resident's own concerns, each with its status history and notifications."""
     concerns = list(selectors.concerns_of_author(user=request.user))
     histories = selectors.histories_of(concerns)
+    labels = dict(Concern.Status.choices)
     for concern in concerns:
         concern.history = histories.get(concern.pk, [])
+        for event in concern.history:
+            event.from_label = labels.get(event.from_state, event.from_state)
+            event.to_label = labels.get(event.to_state, event.to_state)
     notifications = selectors.notifications_for(user=request.user)[:10]
     return render(
         request,

@@ -17,7 +17,7 @@
   }
 
   function create(element) {
-    const map = L.map(element, { zoomControl: true }).setView([52.528, 6.06], 14);
+    const map = L.map(element, { zoomControl: true, zoomSnap: 0.25 }).setView([52.528, 6.06], 14);
     const tiles = element.dataset.tilesUrl;
     if (tiles) {
       L.tileLayer(tiles, { maxZoom: 19 }).addTo(map);
