@@ -80,8 +80,11 @@ def histories_of(objs) -> dict[int, list[WorkflowEvent]]:
 
 def challenges_visible_to(*, user) -> QuerySet[Challenge]:
     """Drafts are internal: officers and council members see them, others do not."""
-    queryset = Challenge.objects.select_related("theme", "area", "owner").annotate(
-        concern_count=Count("concerns", distinct=True)
+    queryset = (
+        Challenge.objects.select_related("theme", "area", "owner")
+        .annotate(concern_count=Count("concerns", distinct=True))
+        # Aggregation drops Meta.ordering; paginated lists need a stable order.
+        .order_by("-created_at", "-id")
     )
     if is_staff_member(user) or user_has_any_role(user, [COUNCIL]):
         return queryset
