@@ -49,12 +49,16 @@ def notifications_create_for_event(*, event: WorkflowEvent) -> int:
     """Create the notifications of one event; safe to run twice (unique per recipient)."""
     if event.subject is None:
         return 0
+    already = set(Notification.objects.filter(event=event).values_list("recipient_id", flat=True))
     rows = []
     for user, url in _recipients(event):
+        if user.pk in already:
+            continue
         with translation.override(user.language):
             rows.append(Notification(recipient=user, event=event, message=_message(event), url=url))
-    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(created)
+    # ignore_conflicts still guards a concurrent second run; the count above is what we add.
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def notifications_send_pending(*, limit: int = 500) -> int:
@@ -85,7 +89,10 @@ def notifications_sweep(*, within: timedelta = timedelta(days=1)) -> int:
     """Catch up on events whose notification task never ran (Redis down, worker killed)."""
     created = 0
     since = timezone.now() - within
-    for event in WorkflowEvent.objects.filter(at__gte=since).exclude(from_state=""):
+    # Events that already notified someone were handled; the rest are checked again
+    # (cheap: most events of a day have a notification once their task ran).
+    recent = WorkflowEvent.objects.filter(at__gte=since, notifications__isnull=True)
+    for event in recent.exclude(from_state="").prefetch_related("subject"):
         created += notifications_create_for_event(event=event)
     notifications_send_pending()
     return created
