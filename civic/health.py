@@ -26,8 +26,12 @@ def _check_redis() -> dict:
 
 
 def _check_celery() -> dict:
-    # Broadcast ping: each live worker answers with its name.
-    replies = celery_app.control.ping(timeout=1.0) or []
+    # Our own connection with one retry: the default retries for many seconds when
+    # Redis is down, and a health check must answer fast.
+    with celery_app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, timeout=1)
+        # Broadcast ping: each live worker answers with its name.
+        replies = celery_app.control.ping(timeout=1.0, connection=connection) or []
     workers = sorted(name for reply in replies for name in reply)
     if not workers:
         raise RuntimeError("no Celery worker answered")

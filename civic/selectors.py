@@ -82,7 +82,14 @@ def challenges_visible_to(*, user) -> QuerySet[Challenge]:
     """Drafts are internal: officers and council members see them, others do not."""
     queryset = (
         Challenge.objects.select_related("theme", "area", "owner")
-        .annotate(concern_count=Count("concerns", distinct=True))
+        .annotate(
+            # Only public concerns count: the number must not reveal unpublished ones.
+            concern_count=Count(
+                "concerns",
+                filter=Q(concerns__status__in=PUBLIC_CONCERN_STATUSES),
+                distinct=True,
+            )
+        )
         # Aggregation drops Meta.ordering; paginated lists need a stable order.
         .order_by("-created_at", "-id")
     )

@@ -36,6 +36,7 @@ def concern_new(request):
     if not (user_has_role(request.user, RESIDENT) or is_staff_member(request.user)):
         raise PermissionDenied
     form = ConcernForm(request.POST or None, request.FILES or None)
+    location_error = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -47,8 +48,11 @@ def concern_new(request):
                 photo=data.get("photo"),
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                for problem in problems:
+            problems = dict(error.message_dict)
+            # The service speaks of "location"; the page shows it under the map.
+            location_error = " ".join(problems.pop("location", []))
+            for field, messages_ in problems.items():
+                for problem in messages_:
                     form.add_error(field if field in form.fields else None, problem)
         else:
             messages.success(
@@ -61,7 +65,7 @@ def concern_new(request):
     return render(
         request,
         "civic/concern_new.html",
-        {"form": form, "tiles_url": settings.CIVIC_TILES_URL},
+        {"form": form, "tiles_url": settings.CIVIC_TILES_URL, "location_error": location_error},
         status=status,
     )
 

@@ -136,6 +136,12 @@ def transition(
         missing = [name for name in move.sets if changes.get(name) in (None, "")]
         if missing:
             raise ValidationError({name: _("This field is required.") for name in missing})
+        for name, value in changes.items():
+            # The model field's own checks (choices, length) apply to every caller.
+            try:
+                changes[name] = locked._meta.get_field(name).clean(value, locked)
+            except ValidationError as error:
+                raise ValidationError({name: error.messages}) from None
         if move.guard and (problem := move.guard(locked)):
             raise ValidationError({"to": problem})
 

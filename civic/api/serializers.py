@@ -12,6 +12,27 @@ from civic.roles import is_staff_member
 from civic.workflow import workflow_for
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": 'A GeoJSON Point in WGS84: {"type": "Point", "coordinates": [lon, lat]}',
+    }
+)
+class PointInputField(GeometryField):
+    """A GeoJSON point as input."""
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "A GeoJSON Polygon or MultiPolygon in WGS84",
+    }
+)
+class AreaInputField(GeometryField):
+    """A GeoJSON (multi)polygon as input."""
+
+
 class ThemeSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
 
@@ -111,7 +132,7 @@ class ConcernInputSerializer(serializers.Serializer):
         slug_field="slug", queryset=Theme.objects.all(), required=True
     )
     description = serializers.CharField(required=True, allow_blank=False, max_length=20000)
-    location = GeometryField(required=False)
+    location = PointInputField(required=False)
     latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
     longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
     photo = serializers.FileField(required=False, allow_empty_file=False)
@@ -136,7 +157,9 @@ class ConcernInputSerializer(serializers.Serializer):
 class TransitionInputSerializer(serializers.Serializer):
     to = serializers.CharField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-    outcome = serializers.CharField(required=False, allow_blank=True)
+    outcome = serializers.ChoiceField(
+        choices=Concern.Outcome.choices, required=False, allow_blank=True
+    )
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -180,7 +203,7 @@ class ChallengeInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     theme = serializers.SlugRelatedField(slug_field="slug", queryset=Theme.objects.all())
-    geometry = GeometryField(required=False, allow_null=True)
+    geometry = AreaInputField(required=False, allow_null=True)
 
 
 class LinkConcernsInputSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from civic import selectors
 from civic import workflow as engine
@@ -142,10 +143,11 @@ def test_challenge_move_outside_the_table_is_refused_naming_allowed_states(
 def _assert_not_in_table(workflow, source, target, officer):
     obj = _object_in(workflow, source)
 
-    with pytest.raises(TransitionNotAllowed) as caught:
+    with translation.override("en"), pytest.raises(TransitionNotAllowed) as caught:
         transition(obj, target, actor=officer, note=NOTE)
 
-    message = " ".join(caught.value.message_dict["to"])
+    with translation.override("en"):
+        message = " ".join(caught.value.message_dict["to"])
     assert source in message
     assert target in message
     allowed = workflow.next_states(source)
@@ -262,7 +264,7 @@ def test_a_step_refuses_fields_it_does_not_set(source, target, changes, refused,
 def test_linking_a_concern_needs_a_challenge_link_first(officer):
     concern = ConcernFactory(status=Concern.Status.PUBLISHED)
 
-    with pytest.raises(ValidationError) as caught:
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
         transition(concern, Concern.Status.LINKED, actor=officer)
 
     assert caught.value.message_dict["to"] == ["Link the concern to a challenge first."]

@@ -12,7 +12,7 @@
     return div.innerHTML;
   }
 
-  CivicMap.fetchAll(element.dataset.concernsUrl + "?page_size=1000").then(function (data) {
+  CivicMap.fetchAll(element.dataset.concernsUrl + "?status=published&status=linked&status=closed&page_size=1000").then(function (data) {
     L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {
         const theme = themes[feature.properties.theme] || { colour: "#555", name: "" };

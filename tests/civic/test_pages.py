@@ -1,0 +1,436 @@
+"""The core pages as residents, officers and visitors use them through the browser's HTTP."""
+
+import re
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.html import Element, parse_html
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from civic import services, workflow
+from civic.models import Concern, User, WorkflowEvent
+from civic.roles import RESIDENT, user_has_role
+from tests.factories import CENTRE, PASSWORD, ConcernFactory
+
+pytestmark = pytest.mark.django_db
+
+MAP_URL = "/"
+NEW_URL = "/concerns/new/"
+MINE_URL = "/concerns/mine/"
+MODERATION_URL = "/moderation/"
+LOGIN_URL = "/accounts/login/"
+
+
+# ------------------------------------------------------------------ helpers
+def jpeg_upload(name: str = "photo.jpg") -> SimpleUploadedFile:
+    buffer = BytesIO()
+    Image.new("RGB", (32, 24), (200, 80, 40)).save(buffer, format="JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def text_of(node) -> str:
+    """The visible text of a parsed node, whitespace collapsed."""
+    if isinstance(node, str):
+        return node
+    return " ".join(" ".join(text_of(child) for child in node.children).split())
+
+
+def walk(node):
+    if isinstance(node, Element):
+        yield node
+        for child in node.children:
+            yield from walk(child)
+
+
+def block_of_field(html: str, field: str) -> str:
+    """The text of the fieldset or form field block that holds the input named `field`."""
+    root = parse_html(html)
+    candidates = [
+        el
+        for el in walk(root)
+        if el.name == "fieldset"
+        or (el.name == "div" and "field" in dict(el.attributes).get("class", "").split())
+    ]
+    holding = [
+        block
+        for block in candidates
+        if any(
+            dict(inner.attributes).get("name") == field
+            for inner in walk(block)
+            if inner.name in {"input", "textarea", "select"}
+        )
+    ]
+    assert holding, f"no block holds the field {field!r}"
+    return text_of(holding[-1])
+
+
+def page_text(response) -> str:
+    return text_of(parse_html(response.content.decode()))
+
+
+def html_lang(response) -> str:
+    match = re.search(r'<html lang="([^"]+)"', response.content.decode())
+    assert match, "the page has no <html lang>"
+    return match.group(1)
+
+
+def log_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def valid_post(chosen_theme, **overrides):
+    data = {
+        "theme": chosen_theme.pk,
+        "description": "The square has no shade at all in the afternoon.",
+        "latitude": CENTRE[1],
+        "longitude": CENTRE[0],
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+# --------------------------------------------------------------- public map
+def test_public_map_shows_the_theme_legend_to_visitors(client, municipality, heat, flooding):
+    response = client.get(MAP_URL, HTTP_ACCEPT_LANGUAGE="nl")
+
+    assert response.status_code == 200
+    legend = [
+        text_of(li)
+        for el in walk(parse_html(response.content.decode()))
+        if el.name == "ul" and ("class", "legend") in el.attributes
+        for li in el.children
+        if isinstance(li, Element)
+    ]
+    assert legend == ["Wateroverlast", "Hitte"]
+    assert reverse("account_login") in response.content.decode()
+
+
+def test_public_map_loads_no_script_or_style_from_another_site(client, heat):
+    html = client.get(MAP_URL).content.decode()
+
+    tags = re.findall(r"<(?:script|link)\b[^>]*>", html)
+    assert any("leaflet" in tag for tag in tags)
+    external = [tag for tag in tags if re.search(r"(?:https?:)?//", tag)]
+    assert external == []
+
+
+# ----------------------------------------------------------- file a concern
+def test_filing_a_concern_needs_a_login(client, heat):
+    response = client.get(NEW_URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{LOGIN_URL}?next={NEW_URL}"
+
+
+def test_resident_sees_the_concern_form_with_map_and_themes(client, resident, heat, flooding):
+    response = log_in(client, resident).get(NEW_URL, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="concern-new-map"' in html
+    assert block_of_field(html, "theme").count("Heat") == 1
+    assert "Flooding" in block_of_field(html, "theme")
+    assert "Send concern" in html
+
+
+def test_valid_concern_is_saved_and_resident_is_thanked(client, resident, heat, neighbourhood):
+    log_in(client, resident)
+
+    response = client.post(
+        NEW_URL, valid_post(heat, photo=jpeg_upload()), HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    concern = Concern.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == MINE_URL
+    assert concern.author == resident
+    assert concern.theme == heat
+    assert concern.description == "The square has no shade at all in the afternoon."
+    assert concern.status == Concern.Status.SUBMITTED
+    assert concern.area == neighbourhood
+    assert concern.photo
+    mine = client.get(MINE_URL, HTTP_ACCEPT_LANGUAGE="en")
+    assert f"Your concern #{concern.pk} was received" in page_text(mine)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"theme": None}, "theme", "Choose a theme."),
+        ({"description": "   "}, "description", "Describe the concern."),
+        ({"latitude": 40.0, "longitude": 3.0}, "latitude", "lies outside the municipality"),
+        ({"latitude": None, "longitude": None}, "latitude", "Click the map to place your concern."),
+        (
+            {"photo": SimpleUploadedFile("notes.txt", b"just text", content_type="text/plain")},
+            "photo",
+            "not an image",
+        ),
+    ],
+    ids=["no-theme", "empty-description", "outside-municipality", "no-point", "not-an-image"],
+)
+def test_invalid_concern_is_refused_with_the_error_at_the_field(
+    client, resident, heat, municipality, overrides, field, message
+):
+    log_in(client, resident)
+
+    response = client.post(NEW_URL, valid_post(heat, **overrides), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    next_to_field = block_of_field(response.content.decode(), field)
+    assert message in next_to_field
+    assert not Concern.objects.exists()
+    assert not WorkflowEvent.objects.exists()
+
+
+def test_refused_form_keeps_what_the_resident_typed(client, resident, heat, municipality):
+    log_in(client, resident)
+
+    response = client.post(NEW_URL, valid_post(heat, theme=None), HTTP_ACCEPT_LANGUAGE="en")
+
+    html = response.content.decode()
+    assert "The square has no shade at all in the afternoon." in html
+    assert f'value="{CENTRE[1]}"' in html
+
+
+# -------------------------------------------------------------- my concerns
+def test_my_concerns_lists_only_my_own_with_history_and_updates(
+    client,
+    resident,
+    other_resident,
+    officer,
+    heat,
+    municipality,
+    django_capture_on_commit_callbacks,
+):
+    mine = services.concern_create(
+        author=resident,
+        theme=heat,
+        description="Mine: hot bus stop",
+        location=Point(*CENTRE, srid=4326),
+    )
+    rejected = services.concern_create(
+        author=resident,
+        theme=heat,
+        description="Mine: too vague",
+        location=Point(*CENTRE, srid=4326),
+    )
+    services.concern_create(
+        author=other_resident,
+        theme=heat,
+        description="Someone else's worry",
+        location=Point(*CENTRE, srid=4326),
+    )
+    # Notifications are written in the recipient's language, chosen at sign-up.
+    resident.language = "en"
+    resident.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.transition(mine, Concern.Status.PUBLISHED, actor=officer)
+        workflow.transition(rejected, Concern.Status.REJECTED, actor=officer, note="Where exactly?")
+
+    response = log_in(client, resident).get(MINE_URL, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Someone else's worry" not in text
+    root = parse_html(response.content.decode())
+    cards = {dict(el.attributes)["id"]: text_of(el) for el in walk(root) if el.name == "article"}
+    assert set(cards) == {f"concern-{mine.pk}", f"concern-{rejected.pk}"}
+    assert "Mine: hot bus stop" in cards[f"concern-{mine.pk}"]
+    assert "submitted → published" in cards[f"concern-{mine.pk}"]
+    assert "submitted → rejected" in cards[f"concern-{rejected.pk}"]
+    assert "Where exactly?" in cards[f"concern-{rejected.pk}"]
+    assert f"Your concern #{mine.pk} is now: published." in text
+    assert f"Your concern #{rejected.pk} is now: rejected." in text
+
+
+def test_my_concerns_invites_a_first_concern_when_there_is_none(client, resident):
+    response = log_in(client, resident).get(MINE_URL, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert "You have not filed a concern yet." in page_text(response)
+    assert f'href="{NEW_URL}"' in response.content.decode()
+
+
+def test_my_concerns_needs_a_login(client):
+    response = client.get(MINE_URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN_URL)
+
+
+# ------------------------------------------------------------------- photos
+@pytest.fixture
+def concern_with_photo(resident, heat, municipality):
+    return services.concern_create(
+        author=resident,
+        theme=heat,
+        description="Flooded cellar stairs",
+        location=Point(*CENTRE, srid=4326),
+        photo=jpeg_upload(),
+    )
+
+
+def photo_url(concern) -> str:
+    return reverse("civic:concern_photo", args=[concern.pk])
+
+
+def test_author_sees_the_photo_of_an_unpublished_concern(client, resident, concern_with_photo):
+    response = log_in(client, resident).get(photo_url(concern_with_photo))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8")
+
+
+def test_others_cannot_see_the_photo_of_an_unpublished_concern(
+    client, other_resident, concern_with_photo
+):
+    assert client.get(photo_url(concern_with_photo)).status_code == 404
+    assert log_in(client, other_resident).get(photo_url(concern_with_photo)).status_code == 404
+
+
+def test_everyone_sees_the_photo_once_published(
+    client, other_resident, officer, concern_with_photo
+):
+    workflow.transition(concern_with_photo, Concern.Status.PUBLISHED, actor=officer)
+
+    anonymous = client.get(photo_url(concern_with_photo))
+    other = log_in(client, other_resident).get(photo_url(concern_with_photo))
+
+    assert anonymous.status_code == 200
+    assert anonymous["Content-Type"] == "image/jpeg"
+    assert other.status_code == 200
+
+
+# --------------------------------------------------------------- moderation
+def test_moderation_is_closed_to_residents_and_council(client, resident, council):
+    assert log_in(client, resident).get(MODERATION_URL).status_code == 403
+    assert log_in(client, council).get(MODERATION_URL).status_code == 403
+
+
+def test_moderation_sends_visitors_to_the_login(client):
+    response = client.get(MODERATION_URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{LOGIN_URL}?next={MODERATION_URL}"
+
+
+def test_officer_sees_submitted_concerns_oldest_first(client, officer, heat):
+    newer = ConcernFactory(theme=heat, description="Newer: puddle on the bike path")
+    older = ConcernFactory(theme=heat, description="Older: no trees on the square")
+    Concern.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(days=3))
+    ConcernFactory(theme=heat, description="Already public", status=Concern.Status.PUBLISHED)
+
+    response = log_in(client, officer).get(MODERATION_URL, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Already public" not in text
+    assert text.index("Older: no trees on the square") < text.index("Newer: puddle on the bike")
+    assert f'id="moderation-row-{newer.pk}"' in response.content.decode()
+
+
+def test_officer_publishes_a_concern_and_gets_the_updated_row(client, officer, heat):
+    concern = ConcernFactory(theme=heat, description="Hot playground")
+
+    response = log_in(client, officer).post(
+        reverse("civic:moderation_decide", args=[concern.pk]),
+        {"to": "published", "note": ""},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode().strip()
+    assert html.startswith(f'<tr id="moderation-row-{concern.pk}">')
+    assert "<html" not in html
+    assert "status-published" in html
+    assert 'name="to"' not in html
+    concern.refresh_from_db()
+    assert concern.status == Concern.Status.PUBLISHED
+    assert WorkflowEvent.objects.filter(
+        object_id=concern.pk, from_state="submitted", to_state="published", actor=officer
+    ).exists()
+
+
+def test_rejecting_without_a_note_is_refused(client, officer, heat):
+    concern = ConcernFactory(theme=heat, description="Vague complaint")
+
+    response = log_in(client, officer).post(
+        reverse("civic:moderation_decide", args=[concern.pk]),
+        {"to": "rejected", "note": "  "},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 400
+    assert "A note is required" in text_of(parse_html(response.content.decode()))
+    assert 'name="to"' in response.content.decode()
+    concern.refresh_from_db()
+    assert concern.status == Concern.Status.SUBMITTED
+    assert not WorkflowEvent.objects.exists()
+
+
+def test_residents_cannot_moderate(client, resident, heat):
+    concern = ConcernFactory(theme=heat)
+
+    response = log_in(client, resident).post(
+        reverse("civic:moderation_decide", args=[concern.pk]),
+        {"to": "published"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 403
+    concern.refresh_from_db()
+    assert concern.status == Concern.Status.SUBMITTED
+
+
+# ---------------------------------------------------------------- languages
+@pytest.mark.parametrize(("language", "theme_name"), [("en", "Heat"), ("nl", "Hitte")])
+@pytest.mark.parametrize(
+    ("url", "who"),
+    [(MAP_URL, None), (NEW_URL, "resident"), (MINE_URL, "resident"), (MODERATION_URL, "officer")],
+)
+def test_pages_render_in_the_visitors_language(
+    client, request, heat, url, who, language, theme_name
+):
+    if who:
+        log_in(client, request.getfixturevalue(who))
+    ConcernFactory(theme=heat, author=request.getfixturevalue("resident"))
+
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 200
+    assert html_lang(response) == language
+    assert theme_name in page_text(response)
+
+
+# ------------------------------------------------------------------- signup
+def test_signing_up_makes_a_resident_who_can_file_a_concern(client, heat):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "new.resident@example.test",
+            "password1": "a-long-Enough-pass-42",
+            "password2": "a-long-Enough-pass-42",
+        },
+    )
+
+    assert response.status_code == 302
+    user = User.objects.get(email="new.resident@example.test")
+    assert user_has_role(user, RESIDENT)
+    assert client.get(NEW_URL).status_code == 200
+
+
+def test_resident_logs_in_with_email_through_the_login_page(client, resident):
+    response = client.post(LOGIN_URL, {"login": resident.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == MINE_URL
+    assert client.get(MINE_URL).status_code == 200
