@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, transaction
 from django.utils import translation
 
 from civic import selectors
@@ -348,3 +349,30 @@ def test_record_creation_writes_the_first_history_line(resident):
         "Filed",
     )
     assert list(selectors.history_of(concern)) == [event]
+
+
+def test_the_database_refuses_to_rewrite_or_delete_the_audit_trail(officer):
+    concern = ConcernFactory()
+    transition(concern, Concern.Status.PUBLISHED, actor=officer)
+
+    for attempt in (
+        lambda: WorkflowEvent.objects.update(to_state="rejected"),
+        lambda: WorkflowEvent.objects.all().delete(),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+
+    assert list(WorkflowEvent.objects.values_list("from_state", "to_state")) == [
+        ("submitted", "published")
+    ]
+
+
+def test_deleting_an_account_keeps_its_audit_events_without_the_actor(officer):
+    concern = ConcernFactory()
+    transition(concern, Concern.Status.PUBLISHED, actor=officer)
+
+    officer.delete()
+
+    event = WorkflowEvent.objects.get()
+    assert event.actor is None
+    assert (event.from_state, event.to_state) == ("submitted", "published")
