@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
 
 from civic import selectors, services, workflow
 from civic.forms import ConcernForm, ModerationForm
@@ -142,3 +143,14 @@ def moderation_decide(request, pk: int):
     if error:
         messages.error(request, error)
     return redirect("civic:moderation")
+
+
+class SectionPlannedView(TemplateView):
+    """The landing page of a section whose pages arrive with a later issue."""
+
+    template_name = "civic/section_planned.html"
+    title = ""
+    lead = ""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "title": self.title, "lead": self.lead}

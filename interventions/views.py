@@ -1,18 +1,13 @@
 """Pages of the interventions app."""
 
-from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from civic.views import SectionPlannedView
 
-def index(request):
-    return render(
-        request,
-        "civic/section_planned.html",
-        {
-            "title": _("Interventions"),
-            "lead": _(
-                "Proposals, consultations and council decisions, and whether they worked. "
-                "The first proposals are published here."
-            ),
-        },
-    )
+index = SectionPlannedView.as_view(
+    title=_("Interventions"),
+    lead=_(
+        "Proposals, consultations and council decisions, and whether they worked. "
+        "The first proposals are published here."
+    ),
+)

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from civic import services, workflow
 from civic.models import Challenge, Concern
-from tests.factories import CENTRE, square
+from tests.factories import CENTRE, ConcernFactory, square
 
 ROLES = ("anonymous", "resident", "other_resident", "officer", "council", "admin_user")
 
@@ -85,3 +85,14 @@ def world(resident, other_resident, officer, council, admin_user, heat, neighbou
     )
     workflow.transition(open_challenge, Challenge.Status.OPEN, actor=officer)
     return World(submitted, rejected, published, draft, open_challenge)
+
+
+def published_concern(theme, dx: float = 0.0, dy: float = 0.0, area=None, **extra) -> Concern:
+    """A concern row near the centre, published unless status= says otherwise."""
+    return ConcernFactory(
+        theme=theme,
+        location=Point(CENTRE[0] + dx, CENTRE[1] + dy, srid=4326),
+        area=area,
+        status=extra.pop("status", Concern.Status.PUBLISHED),
+        **extra,
+    )

@@ -1,28 +1,13 @@
 """Concern workflow through the API: transitions, outcomes, and fields clients cannot set."""
 
 import pytest
-from django.contrib.gis.geos import Point
 
 from civic.models import Concern, WorkflowEvent
-from tests.civic.conftest import geojson_point
-from tests.factories import CENTRE, ConcernFactory
+from tests.civic.conftest import geojson_point, published_concern
+from tests.factories import ConcernFactory
 
 GOOD = {"theme": "heat", "description": "Hot square", "location": geojson_point()}
 URL = "/api/v1/concerns/"
-
-
-def _ids(response) -> list[int]:
-    return [feature["id"] for feature in response.json()["features"]]
-
-
-def _published(theme, dx: float = 0.0, dy: float = 0.0, area=None, **extra) -> Concern:
-    return ConcernFactory(
-        theme=theme,
-        location=Point(CENTRE[0] + dx, CENTRE[1] + dy, srid=4326),
-        area=area,
-        status=extra.pop("status", Concern.Status.PUBLISHED),
-        **extra,
-    )
 
 
 # ------------------------------------------------------------------ workflow
@@ -82,7 +67,7 @@ def test_reject_needs_a_note(api_as, submitted):
 
 
 def test_close_with_an_outcome(api_as, heat, municipality):
-    concern = _published(heat)
+    concern = published_concern(heat)
 
     response = _transition(api_as("officer"), concern, to="closed", outcome="duplicate")
 
@@ -92,7 +77,7 @@ def test_close_with_an_outcome(api_as, heat, municipality):
 
 
 def test_close_without_an_outcome_is_refused(api_as, heat, municipality):
-    concern = _published(heat)
+    concern = published_concern(heat)
 
     response = _transition(api_as("officer"), concern, to="closed")
 
@@ -106,7 +91,7 @@ def test_close_without_an_outcome_is_refused(api_as, heat, municipality):
     "outcome", ["solved-it-myself", "x" * 40], ids=["unknown-outcome", "outcome-too-long"]
 )
 def test_close_with_an_unknown_outcome_is_refused(api_as, heat, municipality, outcome):
-    concern = _published(heat)
+    concern = published_concern(heat)
     events = WorkflowEvent.objects.count()
 
     response = _transition(api_as("officer"), concern, to="closed", outcome=outcome)

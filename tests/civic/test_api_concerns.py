@@ -1,12 +1,11 @@
 """The concerns API: GeoJSON listing, filters, filing with or without a photo, editing."""
 
 import pytest
-from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from civic.models import Concern, WorkflowEvent
-from tests.civic.conftest import geojson_point, image_upload
+from tests.civic.conftest import geojson_point, image_upload, published_concern
 from tests.factories import CENTRE, ConcernFactory
 
 URL = "/api/v1/concerns/"
@@ -16,21 +15,11 @@ def _ids(response) -> list[int]:
     return [feature["id"] for feature in response.json()["features"]]
 
 
-def _published(theme, dx: float = 0.0, dy: float = 0.0, area=None, **extra) -> Concern:
-    return ConcernFactory(
-        theme=theme,
-        location=Point(CENTRE[0] + dx, CENTRE[1] + dy, srid=4326),
-        area=area,
-        status=extra.pop("status", Concern.Status.PUBLISHED),
-        **extra,
-    )
-
-
 # ------------------------------------------------------------------ listing
 
 
 def test_list_is_a_paginated_geojson_feature_collection(api_as, heat, neighbourhood):
-    concern = _published(heat, area=neighbourhood)
+    concern = published_concern(heat, area=neighbourhood)
 
     response = api_as("anonymous").get(URL)
 
@@ -49,7 +38,7 @@ def test_list_is_a_paginated_geojson_feature_collection(api_as, heat, neighbourh
 
 
 def test_page_size_pages_through_the_features(api_as, heat, municipality):
-    concerns = [_published(heat) for _ in range(3)]
+    concerns = [published_concern(heat) for _ in range(3)]
     client = api_as("anonymous")
 
     first = client.get(URL, {"page_size": 2}).json()
@@ -65,8 +54,8 @@ def test_page_size_pages_through_the_features(api_as, heat, municipality):
 
 
 def test_in_bbox_keeps_only_concerns_inside_the_box(api_as, heat, municipality):
-    inside = _published(heat)
-    outside = _published(heat, dx=0.03, dy=0.03)
+    inside = published_concern(heat)
+    outside = published_concern(heat, dx=0.03, dy=0.03)
     lon, lat = CENTRE
 
     response = api_as("anonymous").get(
@@ -78,8 +67,8 @@ def test_in_bbox_keeps_only_concerns_inside_the_box(api_as, heat, municipality):
 
 
 def test_theme_filter_uses_the_slug(api_as, heat, flooding, municipality):
-    hot = _published(heat)
-    wet = _published(flooding)
+    hot = published_concern(heat)
+    wet = published_concern(flooding)
     client = api_as("anonymous")
 
     assert _ids(client.get(URL, {"theme": "heat"})) == [hot.pk]
@@ -87,8 +76,8 @@ def test_theme_filter_uses_the_slug(api_as, heat, flooding, municipality):
 
 
 def test_status_filter(api_as, heat, municipality):
-    published = _published(heat)
-    closed = _published(heat, status=Concern.Status.CLOSED)
+    published = published_concern(heat)
+    closed = published_concern(heat, status=Concern.Status.CLOSED)
     client = api_as("anonymous")
 
     assert _ids(client.get(URL, {"status": "closed"})) == [closed.pk]
@@ -96,7 +85,7 @@ def test_status_filter(api_as, heat, municipality):
 
 
 def test_status_filter_does_not_reveal_unpublished_concerns(api_as, heat, municipality):
-    _published(heat, status=Concern.Status.SUBMITTED)
+    published_concern(heat, status=Concern.Status.SUBMITTED)
 
     response = api_as("anonymous").get(URL, {"status": "submitted"})
 
@@ -105,8 +94,8 @@ def test_status_filter_does_not_reveal_unpublished_concerns(api_as, heat, munici
 
 
 def test_area_filter_uses_the_official_code(api_as, heat, municipality, neighbourhood):
-    in_neighbourhood = _published(heat, area=neighbourhood)
-    elsewhere = _published(heat, dx=0.03, area=municipality)
+    in_neighbourhood = published_concern(heat, area=neighbourhood)
+    elsewhere = published_concern(heat, dx=0.03, area=municipality)
     client = api_as("anonymous")
 
     assert _ids(client.get(URL, {"area": "BU01930001"})) == [in_neighbourhood.pk]
@@ -158,7 +147,7 @@ def test_file_with_latitude_and_longitude(api_as, heat, neighbourhood):
     )
 
 
-def test_file_with_a_photo_that_only_the_public_sees_once_published(
+def test_file_with_a_photo_that_only_the_public_sees_oncepublished_concern(
     api_as, resident, officer, heat, neighbourhood
 ):
     response = api_as("resident").post(
@@ -330,7 +319,7 @@ def test_moving_a_concern_outside_the_municipality_is_refused(
 
 @pytest.mark.parametrize("bbox", ["6.0,52.5", "west,south,east,north"])
 def test_a_malformed_bbox_answers_400(api_as, heat, municipality, bbox):
-    _published(heat)
+    published_concern(heat)
 
     response = api_as("anonymous").get(URL, {"in_bbox": bbox})
 
