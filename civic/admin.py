@@ -4,13 +4,16 @@ Status fields are read-only here: the admin's "move" actions go through the
 workflow engine, so the audit trail stays complete.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
-from civic import workflow
+from civic import selectors, services, workflow
 from civic.models import (
     Area,
     Challenge,
@@ -65,21 +68,58 @@ def _move_action(model, target: str, label):
 
 
 class ChallengeConcernInline(admin.TabularInline):
+    """Read-only here: links are made through the link form so the concern moves too."""
+
     model = ChallengeConcern
     extra = 0
-    raw_id_fields = ["concern", "linked_by"]
-    readonly_fields = ["linked_at", "linked_by"]
+    fields = ["concern", "linked_by", "linked_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ConcernAdminForm(forms.ModelForm):
+    """Admin edits get the same location checks as the site and the API."""
+
+    class Meta:
+        model = Concern
+        # The photo is not editable here: uploads go through the EXIF-stripping service.
+        fields = ["author", "theme", "description", "location", "source", "external_id"]
+
+    def clean_location(self):
+        try:
+            return services.location_clean(self.cleaned_data["location"])
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["location"]) from None
 
 
 @admin.register(Concern)
 class ConcernAdmin(LeafletGeoAdmin):
+    form = ConcernAdminForm
     list_display = ["id", "theme", "status", "area", "source", "created_at"]
     list_filter = ["status", "theme", "source", "area", "created_at"]
     search_fields = ["description", "author__username", "author__email", "external_id"]
-    readonly_fields = ["status", "outcome", "created_at", "updated_at", "area"]
+    readonly_fields = ["status", "outcome", "created_at", "updated_at", "area", "photo_link"]
     raw_id_fields = ["author"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("photo"))
+    def photo_link(self, obj):
+        if not obj.photo:
+            return "-"
+        url = reverse("civic:concern_photo", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("view photo"))
+
     actions = [_move_action(Concern, Concern.Status.PUBLISHED, _("Publish selected concerns"))]
+
+    def save_model(self, request, obj, form, change):
+        if "location" in form.changed_data or not change:
+            obj.area = selectors.area_for_point(point=obj.location)
+        super().save_model(request, obj, form, change)
+        if not change:
+            workflow.record_creation(obj, actor=request.user)
 
 
 @admin.register(Challenge)
@@ -94,12 +134,48 @@ class ChallengeAdmin(LeafletGeoAdmin):
         _move_action(Challenge, Challenge.Status.PRIORITISED, _("Prioritise selected challenges")),
     ]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            workflow.record_creation(obj, actor=request.user)
+
+
+class ChallengeConcernAdminForm(forms.ModelForm):
+    """Link one concern to a challenge through the service (published only)."""
+
+    class Meta:
+        model = ChallengeConcern
+        fields = ["challenge", "concern"]
+
+    def clean(self):
+        cleaned = super().clean()
+        concern = cleaned.get("concern")
+        if concern is not None and not concern.is_public:
+            raise ValidationError({"concern": _("Only published concerns can be linked.")})
+        return cleaned
+
 
 @admin.register(ChallengeConcern)
 class ChallengeConcernAdmin(admin.ModelAdmin):
+    """Linking moves a published concern to “linked”; links are kept, never edited."""
+
+    form = ChallengeConcernAdminForm
     list_display = ["challenge", "concern", "linked_by", "linked_at"]
     list_filter = ["challenge"]
-    raw_id_fields = ["concern", "linked_by"]
+    raw_id_fields = ["concern"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        links = services.challenge_link_concerns(
+            challenge=obj.challenge, concerns=[obj.concern], actor=request.user
+        )
+        if links:
+            obj.pk = links[0].pk
 
 
 @admin.register(Evidence)

@@ -18,7 +18,8 @@ from civic.photos import photo_clean
 from civic.roles import is_staff_member
 
 
-def _clean_point(location: Any) -> Point:
+def location_clean(location: Any) -> Point:
+    """A valid WGS84 point inside the municipality, or a ValidationError on location."""
     if not isinstance(location, Point) or location.empty or not location.valid:
         raise ValidationError({"location": _("Give a valid point on the map.")})
     if location.srid in (None, 4326):
@@ -69,7 +70,7 @@ def concern_create(
     for name, check, value in (
         ("theme", _clean_theme, theme),
         ("description", _clean_description, description),
-        ("location", _clean_point, location),
+        ("location", location_clean, location),
         ("photo", photo_clean, photo),
     ):
         if name == "photo" and not value:
@@ -117,7 +118,7 @@ def concern_update(
     for name, check, value in (
         ("theme", _clean_theme, theme),
         ("description", _clean_description, description),
-        ("location", _clean_point, location),
+        ("location", location_clean, location),
     ):
         if value is None:
             continue

@@ -15,7 +15,7 @@ from civic.models import (
     Notification,
     WorkflowEvent,
 )
-from tests.factories import ChallengeFactory, ConcernFactory
+from tests.factories import CENTRE, ChallengeFactory, ConcernFactory
 
 CIVIC_MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label == "civic"),
@@ -212,3 +212,56 @@ def test_challenge_status_is_not_editable_in_the_admin(client, admin_user, rows)
 
     assert response.status_code == 200
     assert 'name="status"' not in response.content.decode()
+
+
+def test_linking_in_the_admin_moves_a_published_concern_to_linked(client, officer, heat):
+    challenge = ChallengeFactory(theme=heat, status=Challenge.Status.OPEN)
+    concern = ConcernFactory(theme=heat, status=Concern.Status.PUBLISHED)
+    client.force_login(officer)
+
+    response = client.post(
+        admin_url(ChallengeConcern, "add"), {"challenge": challenge.pk, "concern": concern.pk}
+    )
+
+    assert response.status_code == 302
+    link = ChallengeConcern.objects.get(challenge=challenge, concern=concern)
+    assert link.linked_by == officer
+    concern.refresh_from_db()
+    assert concern.status == Concern.Status.LINKED
+    assert WorkflowEvent.objects.filter(to_state=Concern.Status.LINKED).count() == 1
+
+
+def test_the_admin_refuses_to_link_an_unpublished_concern(client, officer, heat):
+    challenge = ChallengeFactory(theme=heat, status=Challenge.Status.OPEN)
+    concern = ConcernFactory(theme=heat, status=Concern.Status.SUBMITTED)
+    client.force_login(officer)
+
+    response = client.post(
+        admin_url(ChallengeConcern, "add"), {"challenge": challenge.pk, "concern": concern.pk}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["concern"]
+    assert not ChallengeConcern.objects.exists()
+
+
+def test_moving_a_concern_outside_the_municipality_in_the_admin_is_refused(
+    client, admin_user, municipality, heat
+):
+    concern = ConcernFactory(theme=heat)
+    client.force_login(admin_user)
+    url = admin_url(Concern, "change", concern.pk)
+    form = client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name) or "" for name in form.fields}
+    data.update(
+        author=concern.author.pk,
+        theme=heat.pk,
+        location='{"type": "Point", "coordinates": [4.9, 52.37]}',
+    )
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "location" in response.context["adminform"].form.errors
+    concern.refresh_from_db()
+    assert concern.location.x == pytest.approx(CENTRE[0])
