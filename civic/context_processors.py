@@ -1,12 +1,24 @@
-"""Template context: the signed-in user's roles, for menus."""
+"""Template context: the signed-in user's roles and unread updates, for menus."""
+
+from django.utils.functional import SimpleLazyObject
 
 from civic.roles import ADMIN, COUNCIL, OFFICER, RESIDENT, user_roles
+from civic.selectors import notifications_unread_count
 
 
 def roles(request) -> dict:
-    held = user_roles(getattr(request, "user", None))
+    user = getattr(request, "user", None)
+    held = user_roles(user)
     return {
         "is_resident": RESIDENT in held,
         "is_officer": bool(held & {OFFICER, ADMIN}),
         "is_council": COUNCIL in held,
+        # Lazy: pages that do not show the menu badge cost no query.
+        "unread_notifications": SimpleLazyObject(
+            lambda: (
+                notifications_unread_count(user=user)
+                if user is not None and user.is_authenticated
+                else 0
+            )
+        ),
     }

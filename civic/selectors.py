@@ -100,3 +100,7 @@ def challenges_visible_to(*, user) -> QuerySet[Challenge]:
 
 def notifications_for(*, user) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user)
+
+
+def notifications_unread_count(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

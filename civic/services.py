@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic import selectors, workflow
-from civic.models import Challenge, ChallengeConcern, Concern, Evidence, Theme
+from civic.models import Challenge, ChallengeConcern, Concern, Evidence, Notification, Theme
 from civic.photos import photo_clean
 from civic.roles import is_staff_member
 
@@ -247,3 +247,10 @@ def evidence_upsert(
         defaults={"value": value, "details": details or {}, "computed_at": timezone.now()},
     )
     return evidence
+
+
+def notifications_mark_read(*, user) -> int:
+    """Mark a user's unread notifications as read (they have seen their updates)."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

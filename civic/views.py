@@ -82,12 +82,14 @@ def concern_mine(request):
         for event in concern.history:
             event.from_label = labels.get(event.from_state, event.from_state)
             event.to_label = labels.get(event.to_state, event.to_state)
-    notifications = selectors.notifications_for(user=request.user)[:10]
-    return render(
+    notifications = list(selectors.notifications_for(user=request.user)[:10])
+    response = render(
         request,
         "civic/concern_mine.html",
         {"concerns": concerns, "notifications": notifications},
     )
+    services.notifications_mark_read(user=request.user)
+    return response
 
 
 def concern_photo(request, pk: int):

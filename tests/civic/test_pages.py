@@ -434,3 +434,24 @@ def test_resident_logs_in_with_email_through_the_login_page(client, resident):
     assert response.status_code == 302
     assert response["Location"] == MINE_URL
     assert client.get(MINE_URL).status_code == 200
+
+
+def test_the_menu_counts_unread_updates_until_my_concerns_is_opened(
+    client, resident, officer, heat, municipality, django_capture_on_commit_callbacks
+):
+    concern = services.concern_create(
+        author=resident,
+        theme=heat,
+        description="Hot bus stop",
+        location=Point(*CENTRE, srid=4326),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.transition(concern, Concern.Status.PUBLISHED, actor=officer)
+    log_in(client, resident)
+
+    before = page_text(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
+    client.get(MINE_URL, HTTP_ACCEPT_LANGUAGE="en")
+    after = page_text(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert "1 update" in before
+    assert "1 update" not in after
