@@ -51,7 +51,10 @@ ensure_virtualenv() {
     export PATH="$VENV/bin:$PATH"
 }
 
-pg_running() { [ -f "$PGDATA/postmaster.pid" ] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
+# PostgreSQL runs as the postgres system user (initdb and postgres refuse root).
+as_postgres() { as_root runuser -u postgres -- "$@"; }
+
+pg_running() { [ -f "$PGDATA/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
 
 # A private cluster owned by the postgres system user (initdb refuses root).
 start_private_postgres() {
@@ -60,24 +63,24 @@ start_private_postgres() {
     mkdir -p "$LOCAL/pg"
     # The postgres user must be able to reach the checkout; if a parent folder
     # is private (e.g. under /root) keep the cluster in /var/tmp and link it.
-    if ! runuser -u postgres -- test -x "$LOCAL" 2>/dev/null; then
+    if ! as_postgres test -x "$LOCAL" 2>/dev/null; then
         local outside="/var/tmp/civic-pg-$(echo "$ROOT" | sha1sum | cut -c1-10)"
-        mkdir -p "$outside"
-        chown postgres:postgres "$outside"
+        as_root mkdir -p "$outside"
+        as_root chown postgres:postgres "$outside"
         PGDATA="$outside/data"
         sockets="$outside/run"
         ln -sfn "$outside" "$LOCAL/pg/outside"
     fi
-    mkdir -p "$sockets"
-    chown postgres:postgres "$LOCAL/pg" "$sockets"
+    as_root mkdir -p "$sockets"
+    as_root chown postgres:postgres "$LOCAL/pg" "$sockets"
     if [ ! -f "$PGDATA/PG_VERSION" ]; then
         step "Creating a private PostgreSQL cluster in $PGDATA"
-        mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA"
-        runuser -u postgres -- "$PG_BIN/initdb" -D "$PGDATA" -A trust -U postgres -E UTF8 >/dev/null
+        as_root mkdir -p "$PGDATA" && as_root chown postgres:postgres "$PGDATA"
+        as_postgres "$PG_BIN/initdb" -D "$PGDATA" -A trust -U postgres -E UTF8 >/dev/null
     fi
     if ! pg_running; then
         step "Starting PostgreSQL on 127.0.0.1:$PG_PORT"
-        runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/../postgres.log" -w \
+        as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/../postgres.log" -w \
             -o "-p $PG_PORT -k $sockets -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >/dev/null
         STARTED_PG=1
     fi
@@ -111,5 +114,5 @@ ensure_services() {
 # Stops only what this script started, so an outer `run` keeps its services.
 stop_started_services() {
     if [ "$STARTED_REDIS" = 1 ]; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; fi
-    if [ "$STARTED_PG" = 1 ]; then runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true; fi
+    if [ "$STARTED_PG" = 1 ]; then as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast stop >/dev/null 2>&1 || true; fi
 }
