@@ -25,6 +25,8 @@ from civic.models import (
     User,
     WorkflowEvent,
 )
+from civic.models.concerns import PUBLIC_CONCERN_STATUSES
+from civic.roles import is_staff_member
 
 
 @admin.register(User)
@@ -114,6 +116,26 @@ class ConcernAdmin(LeafletGeoAdmin):
 
     actions = [_move_action(Concern, Concern.Status.PUBLISHED, _("Publish selected concerns"))]
 
+    # Council members (view only) see what the public sees: public concerns, no author.
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_staff_member(request.user):
+            return queryset
+        return queryset.filter(status__in=PUBLIC_CONCERN_STATUSES)
+
+    def get_search_fields(self, request):
+        if is_staff_member(request.user):
+            return self.search_fields
+        return ["description"]
+
+    def get_exclude(self, request, obj=None):
+        return None if is_staff_member(request.user) else ["author", "external_id"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # The author of an existing concern is a fact, not something to edit.
+        return [*fields, "author"] if obj is not None and is_staff_member(request.user) else fields
+
     def save_model(self, request, obj, form, change):
         if "location" in form.changed_data or not change:
             obj.area = selectors.area_for_point(point=obj.location)
@@ -122,8 +144,23 @@ class ConcernAdmin(LeafletGeoAdmin):
             workflow.record_creation(obj, actor=request.user)
 
 
+class ChallengeAdminForm(forms.ModelForm):
+    """Admin edits of a challenge's geometry get the service's checks."""
+
+    class Meta:
+        model = Challenge
+        fields = ["title", "description", "theme", "geometry", "owner"]
+
+    def clean_geometry(self):
+        try:
+            return services.geometry_clean(self.cleaned_data.get("geometry"))
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["geometry"]) from None
+
+
 @admin.register(Challenge)
 class ChallengeAdmin(LeafletGeoAdmin):
+    form = ChallengeAdminForm
     list_display = ["title", "theme", "status", "area", "owner", "created_at"]
     list_filter = ["status", "theme", "area"]
     search_fields = ["title", "description"]
@@ -135,6 +172,12 @@ class ChallengeAdmin(LeafletGeoAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
+        if "geometry" in form.changed_data or not change:
+            obj.area = (
+                selectors.area_for_point(point=obj.geometry.point_on_surface)
+                if obj.geometry
+                else None
+            )
         super().save_model(request, obj, form, change)
         if not change:
             workflow.record_creation(obj, actor=request.user)
@@ -149,9 +192,11 @@ class ChallengeConcernAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        concern = cleaned.get("concern")
+        concern, challenge = cleaned.get("concern"), cleaned.get("challenge")
         if concern is not None and not concern.is_public:
             raise ValidationError({"concern": _("Only published concerns can be linked.")})
+        if challenge is not None and challenge.status == Challenge.Status.CLOSED:
+            raise ValidationError({"challenge": _("This challenge is closed.")})
         return cleaned
 
 

@@ -306,16 +306,19 @@ def load_challenges(users: dict[str, User], themes: dict[str, Theme], progress: 
     for title, theme, spot_index, radius, final, description in CHALLENGES:
         spot = SPOTS[spot_index]
         challenge = Challenge.objects.filter(title=title).first()
-        if challenge is None:
-            challenge = services.challenge_create(
-                actor=officer,
-                title=title,
-                theme=themes[theme],
-                description=description,
-                geometry=_circle(spot.lon, spot.lat, radius),
-            )
-            created += 1
-        for step in order[order.index(challenge.status) + 1 : order.index(final) + 1]:
+        if challenge is not None:
+            # Loaded before; officers may have moved it on (reopened, closed): keep it.
+            progress(f"  challenge “{title}”: {challenge.status} (kept)")
+            continue
+        challenge = services.challenge_create(
+            actor=officer,
+            title=title,
+            theme=themes[theme],
+            description=description,
+            geometry=_circle(spot.lon, spot.lat, radius),
+        )
+        created += 1
+        for step in order[1 : order.index(final) + 1]:
             workflow.transition(challenge, step, actor=officer)
         if final != Challenge.Status.DRAFT:
             nearby = Concern.objects.filter(

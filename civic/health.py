@@ -1,5 +1,6 @@
 """/healthz: the state of the database, Redis and the Celery workers."""
 
+import logging
 from time import monotonic
 
 import redis
@@ -10,6 +11,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from civic.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+class NoWorkerAnswered(RuntimeError):
+    """No Celery worker answered the ping."""
 
 
 def _check_database() -> dict:
@@ -34,7 +41,7 @@ def _check_celery() -> dict:
         replies = celery_app.control.ping(timeout=1.0, connection=connection) or []
     workers = sorted(name for reply in replies for name in reply)
     if not workers:
-        raise RuntimeError("no Celery worker answered")
+        raise NoWorkerAnswered
     return {"workers": workers}
 
 
@@ -54,7 +61,10 @@ def healthz(request) -> JsonResponse:
             report[name] = {"status": "ok", **details}
         except Exception as error:
             healthy = False
-            report[name] = {"status": "down", "error": str(error) or type(error).__name__}
+            # The endpoint is public: name the kind of failure, log the details
+            # (which can hold host names and users) for the operators.
+            logger.warning("Health check %s failed", name, exc_info=True)
+            report[name] = {"status": "down", "error": type(error).__name__}
         report[name]["ms"] = round((monotonic() - started) * 1000, 1)
     return JsonResponse(
         {"status": "ok" if healthy else "down", "checks": report}, status=200 if healthy else 503

@@ -19,12 +19,20 @@ def _recipients(event: WorkflowEvent) -> list[tuple[User, str]]:
     subject = event.subject
     if isinstance(subject, Concern):
         people = [(subject.author, reverse("civic:concern_mine"))]
-    elif isinstance(subject, Challenge):
+    elif isinstance(subject, Challenge) and _challenge_event_is_public(event):
         authors = User.objects.filter(concerns__challenges=subject).distinct()
         people = [(author, reverse("civic:concern_mine")) for author in authors]
     else:
         people = []
     return [(user, url) for user, url in people if user.pk != event.actor_id and user.is_active]
+
+
+def _challenge_event_is_public(event: WorkflowEvent) -> bool:
+    """Residents hear about a challenge once it is public, never about drafts."""
+    draft = Challenge.Status.DRAFT
+    return event.to_state != draft and not (
+        event.from_state == draft and event.to_state == Challenge.Status.CLOSED
+    )
 
 
 def _message(event: WorkflowEvent) -> str:
@@ -64,14 +72,20 @@ def notifications_create_for_event(*, event: WorkflowEvent) -> int:
 def notifications_send_pending(*, limit: int = 500) -> int:
     """E-mail notifications not yet e-mailed; each is marked so it is sent once."""
     sent = 0
-    with transaction.atomic():
-        # skip_locked: two workers never pick the same notification, so none is mailed twice.
-        pending = (
-            Notification.objects.filter(emailed_at__isnull=True)
-            .select_related("recipient")
-            .select_for_update(skip_locked=True, of=("self",))[:limit]
-        )
-        for note in pending:
+    for _attempt in range(limit):
+        # One short transaction per e-mail: a failure later on never rolls back the
+        # mark of a mail already sent (no duplicates), and skip_locked keeps two
+        # workers off the same notification.
+        with transaction.atomic():
+            note = (
+                Notification.objects.filter(emailed_at__isnull=True)
+                .order_by("created_at", "id")
+                .select_related("recipient")
+                .select_for_update(skip_locked=True, of=("self",))
+                .first()
+            )
+            if note is None:
+                break
             if note.recipient.email:
                 with translation.override(note.recipient.language):
                     send_mail(
@@ -81,7 +95,7 @@ def notifications_send_pending(*, limit: int = 500) -> int:
                         recipient_list=[note.recipient.email],
                     )
             Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
-            sent += 1
+        sent += 1
     return sent
 
 

@@ -37,9 +37,13 @@ def photo_clean(upload) -> ContentFile:
     if width * height > settings.CIVIC_PHOTO_MAX_PIXELS:
         raise ValidationError({"photo": _("The photo has too many pixels.")})
     upload.seek(0)
-    with Image.open(upload) as image:
-        # Keep the picture upright before the orientation tag is dropped.
-        upright = ImageOps.exif_transpose(image).convert("RGB")
+    try:
+        with Image.open(upload) as image:
+            # Keep the picture upright before the orientation tag is dropped.
+            upright = ImageOps.exif_transpose(image).convert("RGB")
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        # verify() checks structure only; a truncated file fails when decoded.
+        raise ValidationError({"photo": _("The file is not an image we can read.")}) from None
     clean = Image.new("RGB", upright.size)
     clean.paste(upright)
     out = BytesIO()

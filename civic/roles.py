@@ -14,18 +14,19 @@ STAFF_ROLES = frozenset({OFFICER, ADMIN})
 
 # Django model permissions per role, as "app_label.codename". They drive the
 # Django admin; the workflow's own role checks live in civic.workflow.
-_VIEW_CORE = [
+# Council members read public material; who filed what (authors, the audit
+# trail of concerns, links made by officers) stays with officers.
+_VIEW_PUBLIC = [
     "civic.view_area",
     "civic.view_theme",
     "civic.view_concern",
     "civic.view_challenge",
-    "civic.view_challengeconcern",
     "civic.view_evidence",
-    "civic.view_workflowevent",
 ]
+_VIEW_CORE = [*_VIEW_PUBLIC, "civic.view_challengeconcern", "civic.view_workflowevent"]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RESIDENT: [],
-    COUNCIL: _VIEW_CORE,
+    COUNCIL: _VIEW_PUBLIC,
     OFFICER: [
         *_VIEW_CORE,
         "civic.change_area",

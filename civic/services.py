@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Point
+from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,15 +19,35 @@ from civic.models import Challenge, ChallengeConcern, Concern, Evidence, Notific
 from civic.photos import photo_clean
 from civic.roles import is_staff_member
 
+TITLE_MAX = Challenge._meta.get_field("title").max_length
+EXTERNAL_ID_MAX = Concern._meta.get_field("external_id").max_length
+
+
+def _to_wgs84_2d(geometry: GEOSGeometry, field: str) -> GEOSGeometry:
+    """Drop any height (Z) and reproject to WGS84, naming `field` when that fails."""
+    try:
+        if geometry.hasz:
+            flat = geometry.ogr
+            flat.set_3d(False)
+            geometry = GEOSGeometry(flat.wkb, srid=geometry.srid)
+        if geometry.srid in (None, 4326):
+            geometry.srid = 4326
+        else:
+            geometry = geometry.transform(4326, clone=True)
+    except (GDALException, GEOSException):
+        raise ValidationError(
+            {field: _("Use WGS84 longitude/latitude (or another known coordinate system).")}
+        ) from None
+    if not all(math.isfinite(v) for v in geometry.extent):
+        raise ValidationError({field: _("The coordinates are not numbers.")})
+    return geometry
+
 
 def location_clean(location: Any) -> Point:
     """A valid WGS84 point inside the municipality, or a ValidationError on location."""
     if not isinstance(location, Point) or location.empty or not location.valid:
         raise ValidationError({"location": _("Give a valid point on the map.")})
-    if location.srid in (None, 4326):
-        location.srid = 4326
-    else:
-        location = location.transform(4326, clone=True)
+    location = _to_wgs84_2d(location, "location")
     lon, lat = location.x, location.y
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationError({"location": _("The coordinates are not on Earth.")})
@@ -67,6 +89,10 @@ def concern_create(
     """File a concern: validate every field first, so nothing is written on bad input."""
     errors: dict[str, list] = {}
     cleaned: dict[str, Any] = {}
+    if external_id is not None and len(external_id) > EXTERNAL_ID_MAX:
+        errors["external_id"] = [
+            _("Use at most %(limit)d characters.") % {"limit": EXTERNAL_ID_MAX}
+        ]
     for name, check, value in (
         ("theme", _clean_theme, theme),
         ("description", _clean_description, description),
@@ -107,13 +133,12 @@ def concern_update(
     description: str | None = None,
     location: Point | None = None,
 ) -> Concern:
-    """Edit a concern: its author while it is still submitted, or an officer."""
-    if not is_staff_member(actor):
-        if concern.author_id != getattr(actor, "pk", None):
-            raise PermissionDenied(_("Only the author or an officer can change this concern."))
-        if concern.status != Concern.Status.SUBMITTED:
-            raise PermissionDenied(_("A concern can no longer be changed once it is moderated."))
-    fields = []
+    """Edit a concern: its author while it is still submitted, or an officer.
+
+    The row is locked and the rules re-checked on it, so an edit cannot slip in
+    after an officer published the concern in the meantime.
+    """
+    cleaned: dict[str, Any] = {}
     errors: dict[str, list] = {}
     for name, check, value in (
         ("theme", _clean_theme, theme),
@@ -123,33 +148,42 @@ def concern_update(
         if value is None:
             continue
         try:
-            setattr(concern, name, check(value))
-            fields.append(name)
+            cleaned[name] = check(value)
         except ValidationError as error:
             errors.update(error.message_dict)
-    if errors:
-        concern.refresh_from_db()
-        raise ValidationError(errors)
-    if "location" in fields:
-        concern.area = selectors.area_for_point(point=concern.location)
-        fields.append("area")
-    if fields:
-        concern.save(update_fields=[*fields, "updated_at"])
-    return concern
+    with transaction.atomic():
+        locked = Concern.objects.select_for_update(no_key=True).get(pk=concern.pk)
+        if not is_staff_member(actor):
+            if locked.author_id != getattr(actor, "pk", None):
+                raise PermissionDenied(_("Only the author or an officer can change this concern."))
+            if locked.status != Concern.Status.SUBMITTED:
+                raise PermissionDenied(
+                    _("A concern can no longer be changed once it is moderated.")
+                )
+        if errors:
+            raise ValidationError(errors)
+        for name, value in cleaned.items():
+            setattr(locked, name, value)
+        fields = list(cleaned)
+        if "location" in cleaned:
+            locked.area = selectors.area_for_point(point=locked.location)
+            fields.append("area")
+        if fields:
+            locked.save(update_fields=[*fields, "updated_at"])
+    return locked
 
 
-def _clean_geometry(geometry: GEOSGeometry | None) -> MultiPolygon | None:
+def geometry_clean(geometry: GEOSGeometry | None) -> MultiPolygon | None:
+    """A valid WGS84 multipolygon (a polygon is promoted), or a ValidationError on geometry."""
     if geometry is None:
         return None
     if geometry.empty or not geometry.valid:
         raise ValidationError({"geometry": _("Draw a valid, non-empty polygon.")})
-    if geometry.srid not in (None, 4326):
-        geometry = geometry.transform(4326, clone=True)
+    geometry = _to_wgs84_2d(geometry, "geometry")
     if geometry.geom_type == "Polygon":
         geometry = MultiPolygon(geometry, srid=4326)
     if geometry.geom_type != "MultiPolygon":
         raise ValidationError({"geometry": _("A challenge covers a polygon or multipolygon.")})
-    geometry.srid = 4326
     return geometry
 
 
@@ -168,12 +202,14 @@ def challenge_create(
     errors: dict[str, list] = {}
     if not (title or "").strip():
         errors["title"] = [_("Give the challenge a title.")]
+    elif len(title.strip()) > TITLE_MAX:
+        errors["title"] = [_("Use at most %(limit)d characters.") % {"limit": TITLE_MAX}]
     try:
         theme = _clean_theme(theme)
     except ValidationError as error:
         errors.update(error.message_dict)
     try:
-        geometry = _clean_geometry(geometry)
+        geometry = geometry_clean(geometry)
     except ValidationError as error:
         errors.update(error.message_dict)
     if errors:
@@ -197,37 +233,44 @@ def challenge_link_concerns(
 ) -> list[ChallengeConcern]:
     """Link public concerns to a challenge; each newly linked published concern becomes linked.
 
-    The concerns themselves are kept as they are: the link records who made it and when.
+    The concerns themselves are kept as they are: the link records who made it
+    and when. The challenge and the concerns are locked (concerns in id order,
+    so two officers linking overlapping sets cannot deadlock) and re-checked on
+    the locked rows.
     """
     if not is_staff_member(actor):
         raise PermissionDenied(_("Only policy officers link concerns to challenges."))
-    concerns = list(concerns)
-    not_public = [c.pk for c in concerns if not c.is_public]
-    if not_public:
-        raise ValidationError(
-            {
-                "concerns": _("Concerns %(ids)s are not published.")
-                % {"ids": ", ".join(f"#{pk}" for pk in not_public)}
-            }
-        )
-    if challenge.status == Challenge.Status.CLOSED:
-        raise ValidationError({"challenge": _("This challenge is closed.")})
+    ids = sorted({c.pk for c in concerns})
     created = []
     with transaction.atomic():
-        for concern in concerns:
+        locked_challenge = Challenge.objects.select_for_update(no_key=True).get(pk=challenge.pk)
+        if locked_challenge.status == Challenge.Status.CLOSED:
+            raise ValidationError({"challenge": _("This challenge is closed.")})
+        locked = list(
+            Concern.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+        )
+        not_public = [c.pk for c in locked if not c.is_public]
+        if not_public:
+            raise ValidationError(
+                {
+                    "concerns": _("Concerns %(ids)s are not published.")
+                    % {"ids": ", ".join(f"#{pk}" for pk in not_public)}
+                }
+            )
+        # A draft challenge is internal: its title must not reach the resident yet.
+        if locked_challenge.status == Challenge.Status.DRAFT:
+            note = _("Linked to a challenge that is being prepared.")
+        else:
+            note = _("Linked to challenge “%(title)s”.") % {"title": locked_challenge.title}
+        for concern in locked:
             link, is_new = ChallengeConcern.objects.get_or_create(
-                challenge=challenge, concern=concern, defaults={"linked_by": actor}
+                challenge=locked_challenge, concern=concern, defaults={"linked_by": actor}
             )
             if not is_new:
                 continue
             created.append(link)
             if concern.status == Concern.Status.PUBLISHED:
-                workflow.transition(
-                    concern,
-                    Concern.Status.LINKED,
-                    actor=actor,
-                    note=_("Linked to challenge “%(title)s”.") % {"title": challenge.title},
-                )
+                workflow.transition(concern, Concern.Status.LINKED, actor=actor, note=note)
     return created
 
 

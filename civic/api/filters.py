@@ -1,6 +1,12 @@
-"""Query filters of the core API (bbox is handled by rest_framework_gis)."""
+"""Query filters of the core API."""
+
+import math
 
 import django_filters
+from django.contrib.gis.geos import Polygon
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+from rest_framework_gis.filters import InBBoxFilter
 
 from civic.models import Challenge, Concern
 
@@ -23,3 +29,26 @@ class ChallengeFilter(django_filters.FilterSet):
     class Meta:
         model = Challenge
         fields = ["theme", "area", "status"]
+
+
+class CheckedBBoxFilter(InBBoxFilter):
+    """in_bbox=west,south,east,north in WGS84; anything else is a 400 naming in_bbox."""
+
+    def get_filter_bbox(self, request):
+        text = request.query_params.get(self.bbox_param)
+        if not text:
+            return None
+        try:
+            west, south, east, north = (float(part) for part in text.split(","))
+        except ValueError:
+            west = south = east = north = math.nan
+        valid = (
+            all(math.isfinite(v) for v in (west, south, east, north))
+            and -180 <= west < east <= 180
+            and -90 <= south < north <= 90
+        )
+        if not valid:
+            raise ValidationError(
+                {self.bbox_param: [_("Give west,south,east,north in degrees (WGS84).")]}
+            )
+        return Polygon.from_bbox((west, south, east, north))

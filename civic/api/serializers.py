@@ -1,5 +1,7 @@
 """Serializers of the core API: input and output kept apart."""
 
+import json
+
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -12,13 +14,38 @@ from civic.roles import is_staff_member
 from civic.workflow import workflow_for
 
 
+class GeoJSONInputField(GeometryField):
+    """GeoJSON geometry input as RFC 7946 defines it: WGS84, no `crs` member.
+
+    Accepting other spatial references would let a client make GDAL resolve
+    arbitrary definitions (see gis.W001), and WKT is not what the API documents.
+    """
+
+    default_error_messages = {
+        "not_geojson": _("Send a GeoJSON geometry object."),
+        "crs": _("GeoJSON is always WGS84 longitude/latitude; leave out “crs”."),
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                self.fail("not_geojson")
+        if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+            self.fail("not_geojson")
+        if "crs" in value:
+            self.fail("crs")
+        return super().to_internal_value(value)
+
+
 @extend_schema_field(
     {
         "type": "object",
         "description": 'A GeoJSON Point in WGS84: {"type": "Point", "coordinates": [lon, lat]}',
     }
 )
-class PointInputField(GeometryField):
+class PointInputField(GeoJSONInputField):
     """A GeoJSON point as input."""
 
 
@@ -29,7 +56,7 @@ class PointInputField(GeometryField):
         "description": "A GeoJSON Polygon or MultiPolygon in WGS84",
     }
 )
-class AreaInputField(GeometryField):
+class AreaInputField(GeoJSONInputField):
     """A GeoJSON (multi)polygon as input."""
 
 
@@ -136,6 +163,18 @@ class ConcernInputSerializer(serializers.Serializer):
     latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
     longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
     photo = serializers.FileField(required=False, allow_empty_file=False)
+
+    def to_internal_value(self, data):
+        # A client that sends status, author or a photo on PATCH must learn it
+        # was not applied, instead of a 200 that silently ignored it.
+        allowed = set(self.fields) - ({"photo"} if self.partial else set())
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - allowed)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("This field cannot be set here.")] for name in unknown}
+                )
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         location = attrs.pop("location", None)

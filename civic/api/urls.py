@@ -3,9 +3,9 @@
 from django.urls import include, path
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
-from rest_framework.throttling import ScopedRateThrottle
 
 from civic.api import views
+from civic.api.throttling import ScopedRateThrottle
 
 
 class TokenView(ObtainAuthToken):

@@ -9,12 +9,11 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from civic import selectors, services, workflow
 from civic.api import serializers as s
-from civic.api.filters import ChallengeFilter, ConcernFilter
+from civic.api.filters import ChallengeFilter, CheckedBBoxFilter, ConcernFilter
 from civic.api.permissions import ConcernPermission, IsOfficerOrReadOnly
 from civic.models import Area, Concern, Theme
 
@@ -74,7 +73,7 @@ class ConcernViewSet(
 
     permission_classes = [ConcernPermission]
     pagination_class = FeaturePagination
-    filter_backends = [DjangoFilterBackend, InBBoxFilter]
+    filter_backends = [DjangoFilterBackend, CheckedBBoxFilter]
     filterset_class = ConcernFilter
     bbox_filter_field = "location"
     bbox_filter_include_overlapping = True

@@ -149,9 +149,13 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "civic.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "civic.api.throttling.AnonRateThrottle",
+        "civic.api.throttling.UserRateThrottle",
     ],
+    # Behind a reverse proxy the client address is in X-Forwarded-For.
+    "NUM_PROXIES": int(os.environ["DJANGO_NUM_PROXIES"])
+    if os.environ.get("DJANGO_NUM_PROXIES")
+    else None,
     "DEFAULT_THROTTLE_RATES": {"anon": "600/hour", "user": "3000/hour", "token": "20/minute"},
 }
 SPECTACULAR_SETTINGS = {

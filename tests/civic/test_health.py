@@ -42,7 +42,7 @@ def test_no_worker_is_503_naming_celery(client, db, isolated_celery):  # noqa: F
     assert response.status_code == 503
     assert body["status"] == "down"
     assert statuses(body) == {"database": "ok", "redis": "ok", "celery": "down"}
-    assert "worker" in body["checks"]["celery"]["error"]
+    assert body["checks"]["celery"]["error"] == "NoWorkerAnswered"
 
 
 def test_unreachable_redis_is_503_naming_redis(client, db):

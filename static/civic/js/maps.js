@@ -28,7 +28,8 @@
         const layer = L.geoJSON(areas, {
           style: { color: "#4b6584", weight: 1, fillColor: "#d1d8e0", fillOpacity: 0.35 },
           onEachFeature: function (feature, lyr) {
-            lyr.bindTooltip(feature.properties.name, { sticky: true });
+            // Tooltips take HTML: pass a text node so an area name is never markup.
+            lyr.bindTooltip(document.createTextNode(feature.properties.name), { sticky: true });
           },
         }).addTo(map);
         layer.bringToBack();
