@@ -5,10 +5,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 export DJANGO_SETTINGS_MODULE=civic.settings.test
 
+# In place before any service starts, so Ctrl-C at any point stops what this
+# script started (and leaves a running `run` alone).
+trap stop_started_services EXIT
+exit_on_signals
+
 ensure_debian_packages chromium
 ensure_virtualenv requirements-dev.txt
 ensure_services civic
-trap stop_started_services EXIT
 
 step "Lint and format (ruff)"
 ruff check .
