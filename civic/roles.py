@@ -37,6 +37,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "civic.change_challenge",
         "civic.add_challengeconcern",
         "civic.view_notification",
+        # The sensor network (as strings: the core does not import the sensors app).
+        "sensors.view_sensor",
+        "sensors.add_sensor",
+        "sensors.change_sensor",
+        "sensors.view_devicetoken",
+        "sensors.change_devicetoken",
+        "sensors.view_reading",
+        "sensors.view_dirtyday",
     ],
     ADMIN: ["*"],
 }

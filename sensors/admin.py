@@ -1,1 +1,89 @@
-"""Admin of sensors: nothing to register yet."""
+"""Admin of the sensor network: sensors, tokens (hash only), readings, pending work."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from leaflet.admin import LeafletGeoAdmin
+
+from civic import selectors as civic_selectors
+from sensors import services
+from sensors.models import DeviceToken, DirtyDay, Reading, Sensor
+
+
+class DeviceTokenInline(admin.TabularInline):
+    """Only hints are shown: the secrets themselves are never stored."""
+
+    model = DeviceToken
+    extra = 0
+    fields = ["hint", "created_at", "revoked_at"]
+    readonly_fields = ["hint", "created_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.action(description=_("Issue a new device token (shown once)"))
+def issue_token(modeladmin, request, queryset):
+    for sensor in queryset:
+        token = services.device_token_issue(sensor=sensor, actor=request.user)
+        modeladmin.message_user(
+            request,
+            _("New token for %(sensor)s: %(token)s (copy it now; it is not shown again).")
+            % {"sensor": sensor, "token": token},
+            level=messages.WARNING,
+        )
+
+
+@admin.action(description=_("Revoke all device tokens"))
+def revoke_tokens(modeladmin, request, queryset):
+    for sensor in queryset:
+        services.device_tokens_revoke(sensor=sensor, actor=request.user)
+    modeladmin.message_user(request, _("Tokens revoked."))
+
+
+@admin.register(Sensor)
+class SensorAdmin(LeafletGeoAdmin):
+    list_display = ["external_id", "name", "hardware", "owner", "area", "status", "last_seen_at"]
+    list_filter = ["status", "hardware", "area", "exposure", "surface"]
+    search_fields = ["external_id", "name", "owner__username", "owner__email"]
+    readonly_fields = ["public_location", "area", "last_seen_at", "created_at"]
+    raw_id_fields = ["owner"]
+    inlines = [DeviceTokenInline]
+    actions = [issue_token, revoke_tokens]
+
+    def save_model(self, request, obj, form, change):
+        if "location" in form.changed_data or not change:
+            # Computed once per location, never per request (see public_location_for).
+            obj.public_location = services.public_location_for(obj.location)
+            obj.area = civic_selectors.area_for_point(point=obj.location)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Reading)
+class ReadingAdmin(admin.ModelAdmin):
+    """Read-only; the table is large, so no full count and filters by sensor id."""
+
+    list_display = ["sensor", "quantity", "observed_at", "value", "received_at"]
+    list_filter = ["quantity"]
+    search_fields = ["sensor__external_id"]
+    raw_id_fields = ["sensor"]
+    show_full_result_count = False
+    date_hierarchy = "observed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DirtyDay)
+class DirtyDayAdmin(admin.ModelAdmin):
+    list_display = ["sensor", "day", "marked_at"]
+    raw_id_fields = ["sensor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,1 +1,162 @@
-"""Models of sensors: none yet; see the open issues for what lands here."""
+"""Sensors, their device tokens, their readings and the (sensor, day) work markers."""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import BrinIndex
+from django.utils.translation import gettext_lazy as _
+
+from sensors.quantities import QUANTITY_CHOICES
+
+
+class Sensor(models.Model):
+    """A garden sensor or a lamp-post station.
+
+    `location` is exact and private (only its owner and officers see it);
+    `public_location` is the centre of its 100 m grid cell, computed once when
+    the location is set, so repeated requests can never be averaged back to
+    the garden.
+    """
+
+    class Hardware(models.TextChoices):
+        NATIVE = "native", _("own firmware (native API)")
+        MEET_JE_STAD = "meetjestad", _("Meet je Stad node")
+        TTN = "ttn", _("The Things Network device")
+        SENSOR_COMMUNITY = "sensor_community", _("sensor.community station")
+        STATION = "station", _("municipal weather station")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        SILENT = "silent", _("silent")
+        RETIRED = "retired", _("retired")
+
+    class Exposure(models.TextChoices):
+        SUN = "sun", _("full sun")
+        PARTIAL = "partial", _("partly shaded")
+        SHADE = "shade", _("shade")
+
+    class Surface(models.TextChoices):
+        PAVING = "paving", _("paving")
+        GRASS = "grass", _("grass")
+        PLANTS = "plants", _("plants or border")
+        SOIL = "soil", _("bare soil")
+        GRAVEL = "gravel", _("gravel")
+        WATER = "water", _("water")
+        OTHER = "other", _("other")
+
+    external_id = models.CharField(
+        _("device id"),
+        max_length=100,
+        unique=True,
+        help_text=_("The id the device reports itself with (TTN device id, chip id, ...)."),
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    hardware = models.CharField(_("hardware"), max_length=20, choices=Hardware.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sensors",
+        verbose_name=_("owner"),
+        help_text=_("The resident who hosts it; empty for the municipality's own stations."),
+    )
+    quantities = ArrayField(
+        models.CharField(max_length=30, choices=QUANTITY_CHOICES), verbose_name=_("quantities")
+    )
+    location = models.PointField(_("exact location (private)"), srid=4326)
+    public_location = models.PointField(_("public location (100 m cell)"), srid=4326)
+    area = models.ForeignKey(
+        "civic.Area",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sensors",
+        verbose_name=_("area"),
+    )
+    height_m = models.FloatField(_("height above ground (m)"), null=True, blank=True)
+    exposure = models.CharField(
+        _("sun or shade"), max_length=10, choices=Exposure.choices, blank=True
+    )
+    surface = models.CharField(
+        _("surface below"), max_length=10, choices=Surface.choices, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sensor")
+        verbose_name_plural = _("sensors")
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+
+class DeviceToken(models.Model):
+    """A device's secret, stored only as a SHA-256 hash; revoke by setting revoked_at."""
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="tokens")
+    # A random 256-bit token needs no slow hash: SHA-256 cannot be brute-forced here.
+    key_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(_("first characters"), max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("device token")
+        verbose_name_plural = _("device tokens")
+
+    def __str__(self) -> str:
+        return f"{self.hint}… ({self.sensor})"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class Reading(models.Model):
+    """One value of one quantity at one moment from one sensor; replays change nothing."""
+
+    id = models.BigAutoField(primary_key=True)
+    sensor = models.ForeignKey(
+        Sensor, on_delete=models.CASCADE, related_name="readings", db_index=False
+    )
+    quantity = models.CharField(max_length=30, choices=QUANTITY_CHOICES)
+    observed_at = models.DateTimeField()
+    value = models.FloatField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reading")
+        verbose_name_plural = _("readings")
+        constraints = [
+            # The natural key: ingest uses ON CONFLICT DO NOTHING on it, so a
+            # replayed batch adds nothing. It also serves per-sensor time ranges.
+            models.UniqueConstraint(
+                fields=["sensor", "quantity", "observed_at"], name="reading_once"
+            )
+        ]
+        indexes = [
+            # Readings arrive roughly in time order: a BRIN index is tiny and
+            # good for "all sensors, this period" scans over tens of millions of rows.
+            BrinIndex(fields=["observed_at"], name="reading_observed_brin", autosummarize=True)
+        ]
+
+
+class DirtyDay(models.Model):
+    """A (sensor, local day) whose statistics must be recomputed; written with the readings."""
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    marked_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("day to recompute")
+        verbose_name_plural = _("days to recompute")
+        constraints = [models.UniqueConstraint(fields=["sensor", "day"], name="dirty_day_once")]

@@ -1,0 +1,1 @@
+"""REST API of the sensors app: sensor registry and readings ingest."""

@@ -1,0 +1,95 @@
+"""Serializers of the sensors API; exact locations only for the owner and officers."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from civic.api.serializers import PointInputField
+from civic.roles import is_staff_member
+from sensors.models import Sensor
+from sensors.quantities import QUANTITY_CHOICES
+
+
+class SensorSerializer(GeoFeatureModelSerializer):
+    """A sensor at its public (100 m cell) location; owners and officers also get the exact one."""
+
+    area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    is_mine = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Sensor
+        geo_field = "public_location"
+        fields = [
+            "id",
+            "name",
+            "hardware",
+            "quantities",
+            "area",
+            "height_m",
+            "exposure",
+            "surface",
+            "status",
+            "last_seen_at",
+            "is_mine",
+        ]
+
+    def get_is_mine(self, obj) -> bool:
+        user = self.context["request"].user
+        return bool(user.is_authenticated and obj.owner_id == user.pk)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        user = self.context["request"].user
+        if is_staff_member(user) or (user.is_authenticated and instance.owner_id == user.pk):
+            data["properties"]["external_id"] = instance.external_id
+            data["properties"]["exact_location"] = {
+                "type": "Point",
+                "coordinates": [instance.location.x, instance.location.y],
+            }
+        return data
+
+
+class SensorInputSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    hardware = serializers.ChoiceField(choices=Sensor.Hardware.choices)
+    quantities = serializers.ListField(
+        child=serializers.ChoiceField(choices=QUANTITY_CHOICES), allow_empty=False
+    )
+    location = PointInputField()
+    height_m = serializers.FloatField(required=False, allow_null=True, default=None)
+    exposure = serializers.ChoiceField(
+        choices=Sensor.Exposure.choices, required=False, allow_blank=True, default=""
+    )
+    surface = serializers.ChoiceField(
+        choices=Sensor.Surface.choices, required=False, allow_blank=True, default=""
+    )
+
+    def validate_location(self, value):
+        if value.geom_type != "Point":
+            raise serializers.ValidationError(_("The location must be a point."))
+        return value
+
+
+class TokenSerializer(serializers.Serializer):
+    """A freshly issued device token: shown this once."""
+
+    token = serializers.CharField()
+
+
+class ReadingInputSerializer(serializers.Serializer):
+    """Documents one reading of the native bulk format (validated by sensors.ingest)."""
+
+    quantity = serializers.ChoiceField(choices=QUANTITY_CHOICES)
+    observed_at = serializers.DateTimeField()
+    value = serializers.FloatField()
+
+
+class ReadingsBatchSerializer(serializers.Serializer):
+    readings = ReadingInputSerializer(many=True)
+
+
+class IngestResultSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    stored = serializers.IntegerField()
+    duplicates = serializers.IntegerField()

@@ -1,0 +1,99 @@
+"""Thin API views of the sensors app."""
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from civic.api.views import FeaturePagination
+from civic.roles import is_staff_member
+from sensors import ingest, services
+from sensors.api import serializers as s
+from sensors.api.auth import DeviceTokenAuthentication, IsDevice
+from sensors.models import Sensor
+
+
+class SensorPermission(BasePermission):
+    """Anyone reads the public registry; signed-in residents and officers register."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or request.user.is_authenticated
+
+
+class SensorViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The sensor registry: public locations for all, exact ones for owners and officers."""
+
+    permission_classes = [SensorPermission]
+    pagination_class = FeaturePagination
+    serializer_class = s.SensorSerializer
+    filterset_fields = ["hardware", "status"]
+
+    def get_queryset(self):
+        queryset = Sensor.objects.select_related("area")
+        user = self.request.user
+        if is_staff_member(user):
+            return queryset
+        # Retired sensors are history; their owner still sees them.
+        visible = ~Q(status=Sensor.Status.RETIRED)
+        if user.is_authenticated:
+            visible |= Q(owner=user)
+        return queryset.filter(visible)
+
+    @extend_schema(request=s.SensorInputSerializer, responses={201: s.TokenSerializer})
+    def create(self, request, *args, **kwargs):
+        """Register a sensor; the answer holds its device token, shown only this once."""
+        data = s.SensorInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sensor, token = services.sensor_register(actor=request.user, **data.validated_data)
+        body = s.SensorSerializer(sensor, context={"request": request}).data
+        body["properties"]["token"] = token
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={201: s.TokenSerializer})
+    @action(detail=True, methods=["post"])
+    def tokens(self, request, pk=None):
+        """Issue an extra device token (e.g. before retiring the old one)."""
+        token = services.device_token_issue(sensor=self.get_object(), actor=request.user)
+        return Response({"token": token}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: None})
+    @action(detail=True, methods=["post"], url_path="revoke-tokens")
+    def revoke_tokens(self, request, pk=None):
+        """Revoke every token of the sensor (a lost or leaked secret)."""
+        revoked = services.device_tokens_revoke(sensor=self.get_object(), actor=request.user)
+        return Response({"revoked": revoked})
+
+
+class ReadingsIngestView(APIView):
+    """Native bulk ingest: many readings of one device per request, idempotent."""
+
+    authentication_classes = [DeviceTokenAuthentication]
+    permission_classes = [IsDevice]
+    throttle_classes = []
+
+    @extend_schema(
+        request=s.ReadingsBatchSerializer,
+        responses={201: s.IngestResultSerializer, 200: s.IngestResultSerializer},
+    )
+    def post(self, request):
+        records = request.data.get("readings") if isinstance(request.data, dict) else None
+        try:
+            result = ingest.readings_ingest(sensor=request.auth, records=records)
+        except ingest.BatchRejected as rejected:
+            # Structured: {"readings": {"<index>": {"<field>": ["why"]}}}; nothing was stored.
+            return Response({"readings": rejected.problems}, status=status.HTTP_400_BAD_REQUEST)
+        body = {
+            "received": result.received,
+            "stored": result.stored,
+            "duplicates": result.duplicates,
+        }
+        # 200 for a pure replay: nothing new, and still a success for the device.
+        return Response(body, status=status.HTTP_201_CREATED if result.stored else 200)
