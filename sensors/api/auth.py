@@ -1,5 +1,8 @@
 """Per-device authentication: `Authorization: Device <token>`."""
 
+import base64
+import binascii
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -52,4 +55,44 @@ class DeviceTokenScheme(OpenApiAuthenticationExtension):
             "in": "header",
             "name": "Authorization",
             "description": "`Device <token>`: the token issued when the sensor was registered.",
+        }
+
+
+class DeviceBasicAuthentication(authentication.BaseAuthentication):
+    """HTTP Basic with the device id as user name and its token as password.
+
+    sensor.community firmware can send to a custom API with Basic credentials;
+    its chip id alone (part of the MAC address) is no secret.
+    """
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != b"basic":
+            return None
+        try:
+            user, _colon, password = (
+                base64.b64decode(header[1], validate=True).decode("utf-8").partition(":")
+            )
+        except (IndexError, ValueError, binascii.Error):
+            raise exceptions.AuthenticationFailed(_("Malformed Basic credentials.")) from None
+        sensor = sensor_authenticate(raw_token=password, external_id=user)
+        if sensor is None:
+            raise exceptions.AuthenticationFailed(_("Unknown device or wrong token."))
+        return (None, sensor)
+
+    def authenticate_header(self, request) -> str:
+        return 'Basic realm="devices"'
+
+
+class DeviceBasicScheme(OpenApiAuthenticationExtension):
+    """Describes Basic device credentials in the OpenAPI schema."""
+
+    target_class = "sensors.api.auth.DeviceBasicAuthentication"
+    name = "deviceBasic"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": "User name: the device id (esp8266-<chip id>); password: its token.",
         }

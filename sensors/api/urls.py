@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from sensors.api import views
+from sensors.api import views, webhooks
 
 # SimpleRouter: the API root view belongs to the core's router.
 router = SimpleRouter()
@@ -11,5 +11,11 @@ router.register("sensors", views.SensorViewSet, basename="sensor")
 
 urlpatterns = [
     path("readings/", views.ReadingsIngestView.as_view(), name="readings-ingest"),
+    path("ingest/ttn/", webhooks.TTNUplinkView.as_view(), name="ingest-ttn"),
+    path(
+        "ingest/sensor-community/",
+        webhooks.SensorCommunityView.as_view(),
+        name="ingest-sensor-community",
+    ),
     path("", include(router.urls)),
 ]

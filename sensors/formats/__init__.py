@@ -1,0 +1,1 @@
+"""Adapters from device formats to native reading records ({quantity, observed_at, value})."""
