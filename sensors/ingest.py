@@ -9,6 +9,7 @@ answers 2xx.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,8 @@ from django.utils.translation import gettext as _
 
 from sensors.models import Sensor
 from sensors.quantities import QUANTITIES
+
+logger = logging.getLogger(__name__)
 
 MAX_BATCH = 10_000
 # Device clocks drift; a reading a few minutes ahead is normal, hours ahead is not.
@@ -120,7 +123,7 @@ def readings_parse(*, sensor: Sensor, records) -> list[ParsedReading]:
             continue
         errors: dict[str, list[str]] = {}
         quantity = record.get("quantity")
-        if quantity not in QUANTITIES:
+        if not isinstance(quantity, str) or quantity not in QUANTITIES:
             errors["quantity"] = [
                 _("Unknown quantity; use one of %(known)s.") % {"known": ", ".join(QUANTITIES)}
             ]
@@ -185,7 +188,18 @@ def readings_store(*, sensor: Sensor, readings: list[ParsedReading]) -> IngestRe
         Sensor.objects.filter(pk=sensor.pk, status=Sensor.Status.SILENT).update(
             status=Sensor.Status.ACTIVE
         )
+    if stored:
+        transaction.on_commit(_queue_recompute)
     return IngestResult(received=len(readings), stored=stored)
+
+
+def _queue_recompute() -> None:
+    from sensors.tasks import recompute_dirty_days
+
+    try:
+        recompute_dirty_days.delay()
+    except Exception:  # the readings are committed; the beat sweep catches up
+        logger.warning("Could not queue the daily recompute", exc_info=True)
 
 
 def readings_ingest(*, sensor: Sensor, records) -> IngestResult:

@@ -160,3 +160,67 @@ class DirtyDay(models.Model):
         verbose_name = _("day to recompute")
         verbose_name_plural = _("days to recompute")
         constraints = [models.UniqueConstraint(fields=["sensor", "day"], name="dirty_day_once")]
+
+
+class ReadingFlag(models.Model):
+    """A reading that failed a quality-control check; indicators leave it out.
+
+    Failures are rare, so a sparse table beats a flag column on the big
+    readings table (no rewrite of millions of rows when checks run again).
+    """
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="+")
+    quantity = models.CharField(max_length=30, choices=QUANTITY_CHOICES)
+    observed_at = models.DateTimeField()
+    check_name = models.CharField(_("check"), max_length=30)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("reading flag")
+        verbose_name_plural = _("reading flags")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sensor", "quantity", "observed_at", "check_name"], name="flag_once"
+            )
+        ]
+
+
+class SensorDay(models.Model):
+    """Daily statistics of one sensor (local day, Europe/Amsterdam), from readings that pass QC.
+
+    Warm / summer / tropical days and tropical nights are thresholds on t_max
+    and t_min (KNMI: 20 / 25 / 30 °C; night 20 °C), derived where needed.
+    """
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField()
+    t_min = models.FloatField(null=True)
+    t_max = models.FloatField(null=True)
+    t_mean = models.FloatField(null=True)
+    t_count = models.PositiveIntegerField(default=0)
+    hours_25 = models.PositiveSmallIntegerField(default=0)
+    hours_30 = models.PositiveSmallIntegerField(default=0)
+    day_mean = models.FloatField(null=True)
+    night_mean = models.FloatField(null=True)
+    day_anomaly = models.FloatField(null=True)
+    night_anomaly = models.FloatField(null=True)
+    rh_mean = models.FloatField(null=True)
+    soil_mean = models.FloatField(null=True)
+    soil_count = models.PositiveIntegerField(default=0)
+    wet_feet_hours = models.PositiveSmallIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("sensor day")
+        verbose_name_plural = _("sensor days")
+        ordering = ["sensor", "day"]
+        constraints = [models.UniqueConstraint(fields=["sensor", "day"], name="sensor_day_once")]
+        indexes = [models.Index(fields=["day"])]
+
+    @property
+    def tropical_night(self) -> bool:
+        return self.t_min is not None and self.t_min >= 20
+
+    @property
+    def summer_day(self) -> bool:
+        return self.t_max is not None and self.t_max >= 25

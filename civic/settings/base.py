@@ -205,7 +205,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "civic.notifications_sweep",
         "schedule": 300.0,
     },
+    "sensors-dirty-days-sweep": {
+        "task": "sensors.sweep_dirty_days",
+        "schedule": 120.0,
+    },
 }
+CELERY_TASK_ROUTES = {"sensors.*": {"queue": "evidence"}}
 
 # Concern limits (bad input gets a 400 naming the field).
 CIVIC_CONCERN_MAX_DESCRIPTION = 2000
