@@ -50,6 +50,12 @@ WITH claimed AS (
         WHERE f.sensor_id = r.sensor_id AND f.quantity = r.quantity
           AND f.observed_at = r.observed_at
     )
+    -- a sensor-month that failed a station check is left out as a whole
+    -- (its temperature; soil moisture and wet feet are not checked that way)
+    AND NOT (r.quantity = 'air_temperature' AND EXISTS (
+        SELECT 1 FROM sensors_sensormonthflag m
+        WHERE m.sensor_id = r.sensor_id AND m.month = date_trunc('month', b.day)::date
+    ))
 ), hourly AS (
     SELECT sensor_id, day, hour, quantity, avg(value) AS mean, max(value) AS top
     FROM passed GROUP BY sensor_id, day, hour, quantity

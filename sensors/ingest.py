@@ -95,7 +95,10 @@ def _parse_value(raw, quantity: str | None) -> float:
         raise ValueError(_("Give a number."))
     if not isinstance(raw, int | float):
         raise ValueError(_("Give a number."))
-    value = float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:  # a JSON integer with hundreds of digits
+        raise ValueError(_("Give a finite number.")) from None
     if not math.isfinite(value):
         raise ValueError(_("Give a finite number."))
     spec = QUANTITIES.get(quantity or "")

@@ -224,3 +224,22 @@ class SensorDay(models.Model):
     @property
     def summer_day(self) -> bool:
         return self.t_max is not None and self.t_max >= 25
+
+
+class SensorMonthFlag(models.Model):
+    """A sensor-month that failed a station-level check; its readings are left out."""
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="month_flags")
+    month = models.DateField(help_text=_("First day of the month."))
+    check_name = models.CharField(_("check"), max_length=30)
+    value = models.FloatField(_("measured"), null=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("sensor-month flag")
+        verbose_name_plural = _("sensor-month flags")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sensor", "month", "check_name"], name="month_flag_once"
+            )
+        ]

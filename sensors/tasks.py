@@ -4,6 +4,7 @@ from celery import shared_task
 
 from civic.runs import run_recorded
 from sensors.daily import daily_stats_recompute_all_dirty
+from sensors.qc import qc_dirty_days
 
 RECOMPUTE_JOB = "sensors.daily_stats"
 
@@ -22,7 +23,13 @@ def recompute_dirty_days() -> int:
     writes the statistics, so a killed worker leaves them for the next run,
     and a second delivery finds nothing to do.
     """
-    return run_recorded(RECOMPUTE_JOB, daily_stats_recompute_all_dirty)
+    return run_recorded(RECOMPUTE_JOB, _qc_then_statistics)
+
+
+def _qc_then_statistics() -> int:
+    # Flags first: the statistics leave flagged readings out.
+    qc_dirty_days()
+    return daily_stats_recompute_all_dirty()
 
 
 @shared_task(name="sensors.sweep_dirty_days", acks_late=True)

@@ -30,7 +30,7 @@ def device_client(garden_sensor):
     return client
 
 
-# A point in the test municipality in RD New metres (the garden fixture lies near it).
+# RD New (EPSG:28992): the working CRS whose 100 m cells give public locations.
 RD_SRID = 28992
 
 
