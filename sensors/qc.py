@@ -187,7 +187,12 @@ WITH bounds AS (
      AND f.observed_at = r.observed_at AND f.check_name = 'network_z'
     GROUP BY r.sensor_id
 ), correlation AS (
-    SELECT r.sensor_id, corr(r.value, n.median) AS rho, count(*) AS n
+    -- A sensor without variation has no meaningful correlation (floating-point
+    -- noise can make corr() look high): count it as uncorrelated.
+    SELECT r.sensor_id,
+           CASE WHEN stddev_samp(r.value) < 0.01 THEN NULL ELSE corr(r.value, n.median) END
+               AS rho,
+           count(*) AS n
     FROM r JOIN network n ON n.step = r.step GROUP BY r.sensor_id
 ), pairs AS (
     -- neighbours within 3 km (geography: metres on the WGS84 columns)
@@ -218,7 +223,9 @@ WITH bounds AS (
     FROM fail_rate WHERE share > %(fail_share)s
     UNION ALL
     SELECT sensor_id, 'month_correlation', rho,
-           format('correlation %%s with the network median', round(rho::numeric, 2))
+           CASE WHEN rho IS NULL THEN 'no variation at all'
+                ELSE format('correlation %%s with the network median', round(rho::numeric, 2))
+           END
     FROM correlation WHERE n >= 144 AND (rho IS NULL OR rho < %(min_corr)s)
     UNION ALL
     SELECT sensor_id, 'buddy', share,
@@ -262,13 +269,17 @@ def qc_month(*, month: date) -> int:
         after = {row[0] for row in cursor.fetchall()}
         changed = sorted(before ^ after)
         if changed:
+            # Only the days on which those sensors have readings.
             cursor.execute(
                 """
                 INSERT INTO sensors_dirtyday (sensor_id, day, marked_at)
-                SELECT s, d::date, now()
-                FROM unnest(%s::bigint[]) s, generate_series(%s::date, %s::date - 1, '1 day') d
+                SELECT DISTINCT r.sensor_id, (r.observed_at AT TIME ZONE %(tz)s)::date, now()
+                FROM sensors_reading r
+                WHERE r.sensor_id = ANY(%(sensors)s::bigint[])
+                  AND r.observed_at >= %(first)s::timestamp AT TIME ZONE %(tz)s
+                  AND r.observed_at < %(next)s::timestamp AT TIME ZONE %(tz)s
                 ON CONFLICT (sensor_id, day) DO UPDATE SET marked_at = excluded.marked_at
                 """,
-                [changed, first, next_month],
+                {"sensors": changed, "first": first, "next": next_month, "tz": settings.TIME_ZONE},
             )
     return flagged
