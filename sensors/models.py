@@ -243,3 +243,36 @@ class SensorMonthFlag(models.Model):
                 fields=["sensor", "month", "check_name"], name="month_flag_once"
             )
         ]
+
+
+class LandCover(models.Model):
+    """A land-cover polygon (green, paved, water, building), imported from GeoJSON."""
+
+    class Kind(models.TextChoices):
+        GREEN = "green", _("green")
+        PAVED = "paved", _("paved")
+        WATER = "water", _("water")
+        BUILDING = "building", _("building")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, db_index=True)
+    geometry = models.MultiPolygonField(_("geometry"), srid=4326)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("land cover")
+        verbose_name_plural = _("land cover")
+
+
+class SensorSurroundings(models.Model):
+    """Shares of green and paving around a sensor, from the land-cover layer (PostGIS, metres)."""
+
+    sensor = models.OneToOneField(Sensor, on_delete=models.CASCADE, related_name="surroundings")
+    green_50 = models.FloatField(_("green share within 50 m"), null=True)
+    green_100 = models.FloatField(_("green share within 100 m"), null=True)
+    paved_50 = models.FloatField(_("paved share within 50 m"), null=True)
+    paved_100 = models.FloatField(_("paved share within 100 m"), null=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("sensor surroundings")
+        verbose_name_plural = _("sensor surroundings")

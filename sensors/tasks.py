@@ -4,6 +4,7 @@ from celery import shared_task
 
 from civic.runs import run_recorded
 from sensors.daily import daily_stats_recompute_all_dirty
+from sensors.evidence import evidence_recompute
 from sensors.qc import qc_dirty_days
 
 RECOMPUTE_JOB = "sensors.daily_stats"
@@ -27,9 +28,12 @@ def recompute_dirty_days() -> int:
 
 
 def _qc_then_statistics() -> int:
-    # Flags first: the statistics leave flagged readings out.
+    # Flags first: the statistics leave flagged readings out; evidence reads the statistics.
     qc_dirty_days()
-    return daily_stats_recompute_all_dirty()
+    recomputed = daily_stats_recompute_all_dirty()
+    if recomputed:
+        evidence_recompute()
+    return recomputed
 
 
 @shared_task(name="sensors.sweep_dirty_days", acks_late=True)

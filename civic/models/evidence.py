@@ -5,13 +5,23 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Evidence(models.Model):
-    """One named figure about a challenge from one source, replaced on recompute."""
+    """One named figure from one source about a challenge or an area, replaced on recompute."""
 
     challenge = models.ForeignKey(
         "civic.Challenge",
+        null=True,
+        blank=True,
         on_delete=models.CASCADE,
         related_name="evidence",
         verbose_name=_("challenge"),
+    )
+    area = models.ForeignKey(
+        "civic.Area",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="evidence",
+        verbose_name=_("area"),
     )
     source = models.CharField(_("source"), max_length=50, help_text=_("e.g. sensors, surveys"))
     name = models.CharField(_("name"), max_length=100)
@@ -22,12 +32,25 @@ class Evidence(models.Model):
     class Meta:
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
-        ordering = ["challenge", "source", "name"]
+        ordering = ["challenge", "area", "source", "name"]
         constraints = [
-            # One current figure per (challenge, source, name): recomputing upserts.
+            # About exactly one thing: a challenge or an area.
+            models.CheckConstraint(
+                condition=models.Q(challenge__isnull=False, area__isnull=True)
+                | models.Q(challenge__isnull=True, area__isnull=False),
+                name="evidence_about_one_thing",
+            ),
+            # One current figure per (subject, source, name): recomputing upserts.
             models.UniqueConstraint(
-                fields=["challenge", "source", "name"], name="evidence_one_per_name"
-            )
+                fields=["challenge", "source", "name"],
+                condition=models.Q(challenge__isnull=False),
+                name="evidence_one_per_name",
+            ),
+            models.UniqueConstraint(
+                fields=["area", "source", "name"],
+                condition=models.Q(area__isnull=False),
+                name="evidence_one_per_area_name",
+            ),
         ]
 
     def __str__(self) -> str:
