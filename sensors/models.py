@@ -183,6 +183,8 @@ class ReadingFlag(models.Model):
                 fields=["sensor", "quantity", "observed_at", "check_name"], name="flag_once"
             )
         ]
+        # QC replaces the flags of whole days across all sensors.
+        indexes = [models.Index(fields=["observed_at"], name="flag_observed_idx")]
 
 
 class SensorDay(models.Model):

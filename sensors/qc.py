@@ -56,14 +56,19 @@ WITH days AS (
     SELECT day, day::timestamp AT TIME ZONE %(tz)s AS t0,
            (day + 1)::timestamp AT TIME ZONE %(tz)s AS t1 FROM days
 ), ctx AS (
-    -- the days' readings plus 6 hours either side, for the stuck and spike windows
+    -- the days' readings plus 6 hours either side, for the stuck and spike checks;
+    -- one index range scan per sensor (readings arrive sensor by sensor in bulk
+    -- loads, so the time-only BRIN index cannot narrow them down)
     SELECT r.sensor_id, r.observed_at, r.value,
            EXISTS (SELECT 1 FROM win WHERE r.observed_at >= win.t0 AND r.observed_at < win.t1)
                AS inside
-    FROM sensors_reading r
-    WHERE r.quantity = 'air_temperature'
-      AND r.observed_at >= (SELECT min(t0) FROM win) - interval '6 hours'
-      AND r.observed_at < (SELECT max(t1) FROM win) + interval '6 hours'
+    FROM sensors_sensor s
+    CROSS JOIN LATERAL (
+        SELECT x.sensor_id, x.observed_at, x.value FROM sensors_reading x
+        WHERE x.sensor_id = s.id AND x.quantity = 'air_temperature'
+          AND x.observed_at >= (SELECT min(t0) FROM win) - interval '6 hours'
+          AND x.observed_at < (SELECT max(t1) FROM win) + interval '6 hours'
+    ) r
 ), shaped AS (
     SELECT sensor_id, observed_at, value, inside,
         lag(value) OVER seq AS prev_value, lag(observed_at) OVER seq AS prev_at,
@@ -136,10 +141,14 @@ WHERE f.quantity = 'air_temperature' AND f.check_name = ANY(%(checks)s)
 # network check can change its flags, and the medians behind its anomalies.
 _MARK_SQL = """
 INSERT INTO sensors_dirtyday (sensor_id, day, marked_at)
-SELECT DISTINCT r.sensor_id, (r.observed_at AT TIME ZONE %(tz)s)::date, now()
-FROM sensors_reading r, unnest(%(days)s::date[]) d
-WHERE r.observed_at >= d::timestamp AT TIME ZONE %(tz)s
-  AND r.observed_at < (d + 1)::timestamp AT TIME ZONE %(tz)s
+SELECT s.id, d::date, now()
+FROM sensors_sensor s, unnest(%(days)s::date[]) d
+WHERE EXISTS (
+    SELECT 1 FROM sensors_reading r
+    WHERE r.sensor_id = s.id AND r.quantity = 'air_temperature'
+      AND r.observed_at >= d::timestamp AT TIME ZONE %(tz)s
+      AND r.observed_at < (d + 1)::timestamp AT TIME ZONE %(tz)s
+)
 ON CONFLICT (sensor_id, day) DO UPDATE SET marked_at = excluded.marked_at
 """
 
@@ -164,6 +173,7 @@ def qc_days(*, days: list[date]) -> int:
         "checks": list(PER_READING_CHECKS),
     }
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")  # see sensors.daily
         cursor.execute(_CLEAR_DAYS_SQL, params)
         cursor.execute(_DAY_CHECKS_SQL, params)
         flagged = cursor.rowcount
@@ -283,6 +293,10 @@ def qc_month(*, month: date) -> int:
     }
     next_month = (first + timedelta(days=32)).replace(day=1)
     with transaction.atomic(), connection.cursor() as cursor:
+        # Fresh statistics first: after a bulk load the planner otherwise guesses
+        # a handful of rows and picks nested loops over millions (sampling is cheap).
+        cursor.execute("ANALYZE sensors_reading, sensors_readingflag")
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(
             "SELECT DISTINCT sensor_id FROM sensors_sensormonthflag WHERE month = %s", [first]
         )

@@ -5,40 +5,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('civic', '0003_evidencerun'),
+        ("civic", "0003_evidencerun"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='evidence',
-            options={'ordering': ['challenge', 'area', 'source', 'name'], 'verbose_name': 'evidence', 'verbose_name_plural': 'evidence'},
+            name="evidence",
+            options={
+                "ordering": ["challenge", "area", "source", "name"],
+                "verbose_name": "evidence",
+                "verbose_name_plural": "evidence",
+            },
         ),
         migrations.RemoveConstraint(
-            model_name='evidence',
-            name='evidence_one_per_name',
+            model_name="evidence",
+            name="evidence_one_per_name",
         ),
         migrations.AddField(
-            model_name='evidence',
-            name='area',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='civic.area', verbose_name='area'),
+            model_name="evidence",
+            name="area",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="evidence",
+                to="civic.area",
+                verbose_name="area",
+            ),
         ),
         migrations.AlterField(
-            model_name='evidence',
-            name='challenge',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='civic.challenge', verbose_name='challenge'),
+            model_name="evidence",
+            name="challenge",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="evidence",
+                to="civic.challenge",
+                verbose_name="challenge",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('area__isnull', True), ('challenge__isnull', False)), models.Q(('area__isnull', False), ('challenge__isnull', True)), _connector='OR'), name='evidence_about_one_thing'),
+            model_name="evidence",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("area__isnull", True), ("challenge__isnull", False)),
+                    models.Q(("area__isnull", False), ("challenge__isnull", True)),
+                    _connector="OR",
+                ),
+                name="evidence_about_one_thing",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.UniqueConstraint(condition=models.Q(('challenge__isnull', False)), fields=('challenge', 'source', 'name'), name='evidence_one_per_name'),
+            model_name="evidence",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("challenge__isnull", False)),
+                fields=("challenge", "source", "name"),
+                name="evidence_one_per_name",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='evidence',
-            constraint=models.UniqueConstraint(condition=models.Q(('area__isnull', False)), fields=('area', 'source', 'name'), name='evidence_one_per_area_name'),
+            model_name="evidence",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("area__isnull", False)),
+                fields=("area", "source", "name"),
+                name="evidence_one_per_area_name",
+            ),
         ),
     ]

@@ -216,6 +216,8 @@ CELERY_TASK_ROUTES = {"sensors.*": {"queue": "evidence"}}
 CIVIC_CONCERN_MAX_DESCRIPTION = 2000
 CIVIC_PHOTO_MAX_BYTES = 8 * 1024 * 1024
 CIVIC_PHOTO_MAX_PIXELS = 40_000_000
+# One recompute per burst of sensor ingests (seconds; 0 = one per ingest).
+SENSORS_RECOMPUTE_DEBOUNCE_S = 2
 # Distances and areas are computed in this projected CRS (RD New).
 CIVIC_WORKING_SRID = 28992
 

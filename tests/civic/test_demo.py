@@ -15,7 +15,7 @@ def _snapshot():
 
 
 def test_demo_builds_the_district_with_accounts_concerns_and_challenges(db):
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", "--core-only", stdout=StringIO())
 
     assert Area.objects.filter(kind=Area.Kind.NEIGHBOURHOOD).count() == 6
     assert Area.objects.get(code="WK019312").name == "Stadshagen"
@@ -49,11 +49,11 @@ def test_demo_builds_the_district_with_accounts_concerns_and_challenges(db):
 
 
 def test_demo_is_deterministic_and_idempotent(db):
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", "--core-only", stdout=StringIO())
     first = _snapshot()
     events = WorkflowEvent.objects.count()
 
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", "--core-only", stdout=StringIO())
 
     assert _snapshot() == first
     assert WorkflowEvent.objects.count() == events
