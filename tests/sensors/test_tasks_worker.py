@@ -1,0 +1,71 @@
+"""With a real Celery worker and Redis, readings flow through to a challenge's evidence."""
+
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.gis.geos import Point
+from rest_framework.test import APIClient
+
+from civic.models import Challenge, Evidence, EvidenceRun
+from sensors.models import DirtyDay, SensorDay
+from sensors.services import sensor_register
+from sensors.tasks import RECOMPUTE_JOB
+from tests.factories import CENTRE, ChallengeFactory, square
+from tests.worker_fixtures import celery_worker, isolated_celery  # noqa: F401
+
+pytestmark = pytest.mark.worker
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def _wait_for(condition, seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_day_of_readings_becomes_challenge_evidence_through_the_worker(
+    celery_worker,  # noqa: F811
+    officer,
+    heat,
+    municipality,
+):
+    challenge = ChallengeFactory(
+        theme=heat, status=Challenge.Status.OPEN, geometry=square(*CENTRE, 0.002)
+    )
+    start = datetime(2026, 7, 20, tzinfo=AMS)
+    for index in range(2):
+        _sensor, token = sensor_register(
+            actor=officer,
+            external_id=f"worker-{index}",
+            hardware="native",
+            quantities=["air_temperature"],
+            location=Point(CENTRE[0] + 0.0005 * index, CENTRE[1], srid=4326),
+        )
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+        readings = [
+            {
+                "quantity": "air_temperature",
+                "observed_at": (start + timedelta(minutes=10 * step)).isoformat(),
+                # A ripple keeps the series from looking stuck to quality control.
+                "value": 24.0 + index + 0.1 * (step % 7) + (6 if 60 <= step < 100 else 0),
+            }
+            for step in range(144)
+        ]
+        response = client.post("/api/v1/readings/", {"readings": readings}, format="json")
+        assert response.status_code == 201
+
+    # The ingest committed and queued the recompute; the worker does the rest.
+    assert _wait_for(
+        lambda: Evidence.objects.filter(challenge=challenge, name="sensor_count").exists()
+    ), "no evidence arrived"
+    assert Evidence.objects.get(challenge=challenge, name="sensor_count").value == 2
+    assert SensorDay.objects.filter(day=start.date()).count() == 2
+    assert SensorDay.objects.get(sensor__external_id="worker-1").t_max == pytest.approx(31.6)
+    assert not DirtyDay.objects.exists()
+    assert EvidenceRun.objects.filter(job=RECOMPUTE_JOB, status="done").exists()
