@@ -1,11 +1,14 @@
 """Celery tasks of the sensors app: thin wrappers that record their runs."""
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from civic.runs import run_recorded
 from sensors.daily import daily_stats_recompute_all_dirty
 from sensors.evidence import evidence_recompute
-from sensors.qc import qc_dirty_days
+from sensors.qc import qc_dirty_days, qc_month
 
 RECOMPUTE_JOB = "sensors.daily_stats"
 
@@ -40,3 +43,23 @@ def _qc_then_statistics() -> int:
 def sweep_dirty_days() -> int:
     """Beat job: pick up dirty days whose task was never queued (Redis down, worker killed)."""
     return recompute_dirty_days.run()
+
+
+MONTH_QC_JOB = "sensors.month_qc"
+
+
+@shared_task(name="sensors.month_qc", acks_late=True, autoretry_for=(Exception,), max_retries=3)
+def month_qc() -> int:
+    """Nightly: station-month checks for this month and the last, then the days they change.
+
+    Idempotent: month flags are replaced, and the affected days go through the
+    same dirty-marker path as new readings.
+    """
+
+    def work() -> int:
+        today = timezone.localdate()
+        flags = qc_month(month=today) + qc_month(month=today.replace(day=1) - timedelta(days=1))
+        _qc_then_statistics()
+        return flags
+
+    return run_recorded(MONTH_QC_JOB, work)

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -208,6 +209,10 @@ CELERY_BEAT_SCHEDULE = {
     "sensors-dirty-days-sweep": {
         "task": "sensors.sweep_dirty_days",
         "schedule": 120.0,
+    },
+    "sensors-month-qc": {
+        "task": "sensors.month_qc",
+        "schedule": crontab(hour=3, minute=15),
     },
 }
 CELERY_TASK_ROUTES = {"sensors.*": {"queue": "evidence"}}

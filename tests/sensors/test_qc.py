@@ -139,3 +139,16 @@ def test_a_month_flag_takes_the_sensor_out_of_the_statistics(network):
     daily_stats_recompute_all_dirty()
 
     assert SensorDay.objects.get(sensor=network["sunny"]).t_count == 0
+
+
+def test_the_nightly_month_job_flags_and_records_its_run(network, monkeypatch):
+    from civic.models import EvidenceRun
+    from sensors import tasks
+
+    monkeypatch.setattr(tasks.timezone, "localdate", lambda: date(2026, 7, 15))
+    qc_dirty_days()
+
+    assert tasks.month_qc.delay().get() > 0
+
+    assert SensorMonthFlag.objects.filter(sensor=network["stuck"]).exists()
+    assert EvidenceRun.objects.get(job=tasks.MONTH_QC_JOB).status == "done"
