@@ -6,5 +6,10 @@ from sensors import views
 from sensors.upload_views import upload as upload_view
 
 app_name = "sensors"
-urlpatterns = [path("", views.index, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("mine/", views.mine, name="mine"),
+    path("health/", views.health, name="health"),
+    path("<int:pk>/readings.csv", views.readings_csv, name="readings_csv"),
+]
 urlpatterns += [path("upload/", upload_view, name="upload")]

@@ -1,17 +1,93 @@
-"""The sensors section's index page, as a visitor reaches it."""
+"""Sensor pages: the section, a host's own sensors, the readings download, network health."""
 
+import csv
+import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 from django.urls import reverse
+
+from sensors import ingest
+from sensors.daily import daily_stats_recompute_all_dirty
+from sensors.models import ReadingFlag
+from tests.factories import PASSWORD
+
+AMS = ZoneInfo("Europe/Amsterdam")
 
 
 def test_index_url_is_named():
     assert reverse("sensors:index") == "/sensors/"
 
 
-def test_index_shows_the_section_title_and_lead(client, db):
+def test_index_explains_the_network_and_the_rounding(client, db):
     response = client.get("/sensors/", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
     html = response.content.decode()
     assert "<h1>Sensor network</h1>" in html
-    assert "<title>Sensor network · " in html
-    assert "Garden sensors and weather stations" in html
+    assert "100 m" in html
+
+
+@pytest.fixture
+def two_days(garden_sensor):
+    sensor, _ = garden_sensor
+    start = datetime(2026, 7, 1, tzinfo=AMS)
+    ingest.readings_ingest(
+        sensor=sensor,
+        records=[
+            {
+                "quantity": "air_temperature",
+                "observed_at": (start + timedelta(hours=h)).isoformat(),
+                "value": 18.0 + (h % 24) / 2,
+            }
+            for h in range(48)
+        ],
+    )
+    daily_stats_recompute_all_dirty()
+    ReadingFlag.objects.create(
+        sensor=sensor, quantity="air_temperature", observed_at=start, check_name="spike"
+    )
+    return sensor
+
+
+def test_a_host_sees_their_sensor_with_days_chart_and_flags_explained(client, resident, two_days):
+    client.login(username=resident.username, password=PASSWORD)
+
+    response = client.get("/sensors/mine/", HTTP_ACCEPT_LANGUAGE="en")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="sensor-{two_days.pk}"' in html
+    assert "<svg" in html and "<polyline" in html
+    assert "spike" in html and "straight back" in html
+    assert "29.5" in html  # the first day's highest temperature
+
+
+def test_other_residents_see_no_sensor_of_someone_else(client, other_resident, two_days):
+    client.login(username=other_resident.username, password=PASSWORD)
+
+    assert f'id="sensor-{two_days.pk}"' not in client.get("/sensors/mine/").content.decode()
+    assert client.get(f"/sensors/{two_days.pk}/readings.csv").status_code == 404
+
+
+def test_the_host_downloads_the_readings_with_qc_marks(client, resident, two_days):
+    client.login(username=resident.username, password=PASSWORD)
+
+    response = client.get(f"/sensors/{two_days.pk}/readings.csv")
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0] == ["device_id", "quantity", "observed_at", "value", "qc_flagged"]
+    assert len(rows) == 49
+    assert rows[1][4] == "1" and rows[2][4] == "0"
+
+
+def test_network_health_is_for_officers(client, officer, resident, two_days):
+    client.login(username=resident.username, password=PASSWORD)
+    assert client.get("/sensors/health/").status_code == 403
+
+    client.login(username=officer.username, password=PASSWORD)
+    response = client.get("/sensors/health/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert two_days.external_id in response.content.decode()
