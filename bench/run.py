@@ -1,0 +1,688 @@
+"""Benchmark of the sensors pipeline (issue 3, point 10). Start it with `bash bench/run.sh`.
+
+(a) bulk ingest: sensors.ingest.readings_store in batches of 10,000 readings
+    per sensor (as the API takes them) against a raw COPY of the same rows into
+    the same table, in the same run;
+(b) freshness: one new hour from every sensor (6 readings each) through
+    readings_store, then the Celery task's work (sensors.tasks._qc_then_statistics),
+    timed end to end;
+(c) full recompute: every sensor-day dirty, daily_stats_recompute_all_dirty,
+    against one hand-written GROUP BY of the same daily statistics; plus qc_days
+    over the whole period.
+
+Results go to bench/results.md (overwritten). Synthetic data, deterministic
+(seed), no numpy. Runs only against the database named in BENCH_DB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+
+import sensors.tasks as sensor_tasks  # noqa: E402
+from sensors.daily import daily_stats_recompute_all_dirty  # noqa: E402
+from sensors.ingest import ParsedReading, readings_store  # noqa: E402
+from sensors.models import Sensor  # noqa: E402
+from sensors.qc import qc_days  # noqa: E402
+
+QUANTITY = "air_temperature"
+STEP = timedelta(minutes=10)
+PER_DAY = 144
+CENTRE = (6.06, 52.528)  # lon, lat
+HALF_SIDE_M = 2500  # a ~5 km square
+RESULTS = Path(__file__).with_name("results.md")
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def sql(statement: str, params=None):
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        if cursor.description:
+            return cursor.fetchall()
+    return None
+
+
+def one(statement: str, params=None):
+    return sql(statement, params)[0][0]
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+# --------------------------------------------------------------------------- data
+
+
+def make_sensors(n: int, seed: int) -> None:
+    """Insert n Sensor rows in one statement; public_location snapped in SQL (RD New 100 m cell)."""
+    rng = random.Random(seed)
+    dlat = HALF_SIDE_M / 111_320
+    dlon = HALF_SIDE_M / (111_320 * math.cos(math.radians(CENTRE[1])))
+    lons = [CENTRE[0] + rng.uniform(-dlon, dlon) for _ in range(n)]
+    lats = [CENTRE[1] + rng.uniform(-dlat, dlat) for _ in range(n)]
+    sql(
+        """
+        INSERT INTO sensors_sensor (
+            external_id, name, hardware, quantities, location, public_location,
+            height_m, exposure, surface, status, last_seen_at, created_at, owner_id, area_id)
+        SELECT format('bench-%%s', lpad(i::text, 4, '0')), '', 'native',
+               ARRAY['air_temperature']::varchar(30)[], p,
+               -- the centre of its 100 m RD New cell, as sensors.services.public_location_for
+               ST_Transform(ST_SnapToGrid(ST_Transform(p, 28992), 50, 50, 100, 100), 4326),
+               1.5, '', '', 'active', NULL, now(), NULL, NULL
+        FROM (SELECT i, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS p
+              FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS t(i, lon, lat)) s
+        ORDER BY i
+        """,
+        [list(range(1, n + 1)), lons, lats],
+    )
+
+
+def make_times(start: date, days: int) -> list[datetime]:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    first = datetime(start.year, start.month, start.day, tzinfo=tz).astimezone(UTC)
+    return [first + k * STEP for k in range(days * PER_DAY)]
+
+
+def make_values(n_sensors: int, n_steps: int, seed: int) -> list[list[float]]:
+    """Air temperature: weather + diurnal cycle + a heat wave + per-sensor bias + noise."""
+    base = []
+    for k in range(n_steps):
+        day, hour = divmod(k, PER_DAY)
+        hour /= 6  # local hour (no DST change inside June-August)
+        weather = 3 * math.sin(2 * math.pi * day / 23)
+        heat = 7 * math.sin(math.pi * (day - 40) / 7) if 40 <= day < 47 else 0.0
+        diurnal = 6 * math.sin(2 * math.pi * (hour - 9) / 24)
+        base.append(17 + weather + heat + diurnal)
+    values = []
+    for i in range(n_sensors):
+        rng = random.Random(seed * 1_000_003 + i)
+        bias = rng.gauss(0, 0.7)
+        gauss = rng.gauss
+        values.append([round(b + bias + gauss(0, 0.25), 2) for b in base])
+    return values
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def reset() -> None:
+    sql(
+        "TRUNCATE sensors_reading, sensors_dirtyday, sensors_readingflag, sensors_sensorday,"
+        " sensors_sensormonthflag, sensors_devicetoken, sensors_sensor, civic_evidencerun"
+        " RESTART IDENTITY CASCADE"
+    )
+
+
+def truncate_readings() -> None:
+    sql("TRUNCATE sensors_reading, sensors_dirtyday, sensors_readingflag RESTART IDENTITY")
+    sql("CHECKPOINT")
+
+
+def bench_copy(sensor_ids, times, values) -> float:
+    stamps = [t.strftime("%Y-%m-%d %H:%M:%S+00") for t in times]
+    received = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S+00")
+    buffers = []
+    for sid, vals in zip(sensor_ids, values, strict=True):
+        prefix = f"{sid}\t{QUANTITY}\t"
+        suffix = f"\t{received}\n"
+        buffers.append(
+            "".join(
+                f"{prefix}{s}\t{v!r}{suffix}" for s, v in zip(stamps, vals, strict=True)
+            ).encode()
+        )
+    connection.ensure_connection()
+    raw = connection.connection  # psycopg 3, autocommit as Django leaves it
+    log(f"  COPY of {sum(len(b) for b in buffers) / 1e6:.0f} MB of text prepared; copying")
+    with raw.cursor() as cursor:
+        started = time.perf_counter()
+        with cursor.copy(
+            "COPY sensors_reading (sensor_id, quantity, observed_at, value, received_at) FROM STDIN"
+        ) as copy:
+            for buffer in buffers:
+                copy.write(buffer)
+        elapsed = time.perf_counter() - started
+    return elapsed
+
+
+def bench_store(sensors, times, values, chunk: int) -> tuple[float, float, int, int]:
+    """Every sensor's readings through readings_store, chunk by chunk.
+
+    Returns (time inside readings_store, wall time incl. building the objects,
+    rows stored, calls).
+    """
+    inside = 0.0
+    stored = calls = 0
+    wall = time.perf_counter()
+    n = len(times)
+    for index, (sensor, vals) in enumerate(zip(sensors, values, strict=True)):
+        for lo in range(0, n, chunk):
+            batch = [
+                ParsedReading(QUANTITY, times[k], vals[k]) for k in range(lo, min(n, lo + chunk))
+            ]
+            started = time.perf_counter()
+            stored += readings_store(sensor=sensor, readings=batch).stored
+            inside += time.perf_counter() - started
+            calls += 1
+        if (index + 1) % 200 == 0:
+            log(f"  readings_store: {index + 1} sensors, {stored:,} rows, {inside:.1f} s")
+    return inside, time.perf_counter() - wall, stored, calls
+
+
+def mark_all_dirty(first: date, days: int) -> int:
+    sql("DELETE FROM sensors_dirtyday")
+    sql(
+        """
+        INSERT INTO sensors_dirtyday (sensor_id, day, marked_at)
+        SELECT s.id, d::date, now() FROM sensors_sensor s,
+               generate_series(%s::date, %s::date, interval '1 day') d
+        """,
+        [first, first + timedelta(days=days - 1)],
+    )
+    return one("SELECT count(*) FROM sensors_dirtyday")
+
+
+BARE_AGGREGATE = """
+CREATE TEMP TABLE bench_bare_daily AS
+SELECT sensor_id, (observed_at AT TIME ZONE %s)::date AS day,
+       min(value) AS t_min, max(value) AS t_max, avg(value) AS t_mean, count(*) AS t_count
+FROM sensors_reading
+WHERE quantity = 'air_temperature'
+GROUP BY 1, 2
+"""
+
+
+def bench_bare_aggregate() -> tuple[float, int]:
+    sql("DROP TABLE IF EXISTS bench_bare_daily")
+    started = time.perf_counter()
+    sql(BARE_AGGREGATE, [settings.TIME_ZONE])
+    elapsed = time.perf_counter() - started
+    rows = one("SELECT count(*) FROM bench_bare_daily")
+    sql("DROP TABLE bench_bare_daily")
+    return elapsed, rows
+
+
+def timed(function, *args, **kwargs):
+    started = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - started, result
+
+
+def bench_fresh_hour(sensors, times, values) -> dict:
+    """One repetition of (b): remove the last hour, then time its arrival and processing."""
+    hour = times[-6:]
+    sql(
+        "DELETE FROM sensors_reading WHERE quantity = %s AND observed_at >= %s",
+        [QUANTITY, hour[0]],
+    )
+    sql("DELETE FROM sensors_readingflag WHERE observed_at >= %s", [hour[0]])
+    sql("DELETE FROM sensors_dirtyday")
+    parts = {"qc": 0.0, "stats": 0.0, "evidence": 0.0}
+    # Time the steps of the task's work without changing it: wrap the functions it calls.
+    steps = {
+        "qc_dirty_days": "qc",
+        "daily_stats_recompute_all_dirty": "stats",
+        "evidence_recompute": "evidence",  # present once evidence landed (issue 3 point 6)
+    }
+    originals = {name: getattr(sensor_tasks, name) for name in steps if hasattr(sensor_tasks, name)}
+
+    def wrap(name, function):
+        def wrapper(*args, **kwargs):
+            elapsed, result = timed(function, *args, **kwargs)
+            parts[steps[name]] += elapsed
+            return result
+
+        return wrapper
+
+    batches = [
+        [ParsedReading(QUANTITY, t, v) for t, v in zip(hour, vals[-6:], strict=True)]
+        for vals in values
+    ]
+    for name, function in originals.items():
+        setattr(sensor_tasks, name, wrap(name, function))
+    try:
+        started = time.perf_counter()
+        for sensor, batch in zip(sensors, batches, strict=True):
+            readings_store(sensor=sensor, readings=batch)
+        parts["ingest"] = time.perf_counter() - started
+        days_done = sensor_tasks._qc_then_statistics()
+        parts["total"] = time.perf_counter() - started
+    finally:
+        for name, function in originals.items():
+            setattr(sensor_tasks, name, function)
+    parts["has_evidence"] = "evidence_recompute" in originals
+    parts["sensor_days"] = days_done
+    last_day = (hour[0].astimezone(ZoneInfo(settings.TIME_ZONE))).date()
+    parts["fresh"] = one(
+        "SELECT count(*) FROM sensors_sensorday"
+        " WHERE day = %s AND computed_at >= now() - %s::interval",
+        [last_day, f"{math.ceil(parts['total']) + 5} seconds"],
+    )
+    return parts
+
+
+def facts() -> dict:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.0f} GB"
+    except OSError:
+        pass
+    settings_rows = {
+        name: one(f"SHOW {name}")
+        for name in (
+            "shared_buffers",
+            "work_mem",
+            "maintenance_work_mem",
+            "synchronous_commit",
+            "fsync",
+            "max_wal_size",
+            "max_parallel_workers_per_gather",
+        )
+    }
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory": mem,
+        "python": platform.python_version(),
+        "postgres": one("SELECT version()").split(" on ")[0],
+        "postgis": one("SELECT postgis_lib_version()"),
+        "database": connection.settings_dict["NAME"],
+        **settings_rows,
+    }
+
+
+def git_version() -> str:
+    import subprocess
+
+    def git(*args):
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.rstrip()
+
+    head = git("rev-parse", "--short", "HEAD") or "?"
+    dirty = [line[3:] for line in git("status", "--porcelain", "sensors").splitlines()]
+    return head + (f" (uncommitted changes in {', '.join(dirty)})" if dirty else "")
+
+
+def table_sizes() -> list[tuple[str, int, str, str]]:
+    return sql(
+        """
+        SELECT c.relname, c.reltuples::bigint,
+               pg_size_pretty(pg_table_size(c.oid)), pg_size_pretty(pg_indexes_size(c.oid))
+        FROM pg_class c
+        WHERE c.relname IN ('sensors_reading', 'sensors_sensor', 'sensors_sensorday',
+                            'sensors_readingflag', 'sensors_dirtyday')
+        ORDER BY pg_total_relation_size(c.oid) DESC
+        """
+    )
+
+
+def drain_queue() -> int:
+    """Delete the recompute messages readings_store queued into the bench's Redis database."""
+    try:
+        import redis
+
+        client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=3)
+        queued = client.llen("evidence")
+        client.delete("evidence", "_kombu.binding.evidence")
+        return queued
+    except Exception as error:  # the benchmark itself is done
+        log(f"could not drain the bench queue: {error}")
+        return -1
+
+
+# --------------------------------------------------------------------------- report
+
+
+def verdict(ok: bool) -> str:
+    return "**PASS**" if ok else "**FAIL**"
+
+
+def write_results(r: dict) -> None:
+    f = r["facts"]
+    a, b, c = r["a"], r["b"], r["c"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {r['started']} - {r['finished']} ({r['duration'] / 60:.1f} min), "
+        f"`bash bench/run.sh {' '.join(r['argv'])}`.",
+        "Written by bench/run.py; overwritten on every run.",
+        f"Code: commit {r['git']}.",
+        "",
+        "## Machine and data",
+        "",
+        "| fact | value |",
+        "|---|---|",
+        f"| nproc | {f['nproc']} ({f['cpu']}) |",
+        f"| memory | {f['memory']} |",
+        f"| load average (1 min) at start / end | {r['load_start']:.2f} / {r['load_end']:.2f} |",
+        f"| PostgreSQL | {f['postgres']}, PostGIS {f['postgis']} |",
+        f"| database | `{f['database']}` (private cluster of scripts/lib.sh,"
+        " shared with other users' databases) |",
+        f"| server settings | shared_buffers {f['shared_buffers']}, fsync {f['fsync']}, "
+        f"max_wal_size {f['max_wal_size']}, max_parallel_workers_per_gather "
+        f"{f['max_parallel_workers_per_gather']} |",
+        f"| bench-db knobs (ALTER DATABASE) | work_mem {f['work_mem']}, maintenance_work_mem "
+        f"{f['maintenance_work_mem']}, synchronous_commit {f['synchronous_commit']} |",
+        f"| sensors | {r['sensors']:,} (spread over ~5 km around 52.528 N 6.06 E) |",
+        f"| period | {r['first_day']} - {r['last_day']} ({r['days']} local days), 10-minute steps, "
+        f"air temperature only |",
+        f"| readings | {r['rows']:,} ({r['sensors']:,} x {r['rows'] // max(r['sensors'], 1):,}) |",
+        f"| seed | {r['seed']} |",
+        "",
+    ]
+    if r["days"] < 92:
+        lines += [
+            f"**Scaled down**: {r['days']} days instead of the whole summer (92 days, 13.2 M rows)."
+            " Every figure below is compared with a baseline measured on the same data in the"
+            " same run, so the ratios stay valid.",
+            "",
+        ]
+    lines += [
+        "Tables after the run (reltuples is the planner's estimate):",
+        "",
+        "| table | rows | table size | index size |",
+        "|---|---:|---:|---:|",
+        *[f"| {name} | {rows:,} | {size} | {isize} |" for name, rows, size, isize in r["sizes"]],
+        "",
+        "## Results",
+        "",
+        "| # | measure | figure | baseline (same run) | ratio | target | result |",
+        "|---|---|---:|---:|---:|---|---|",
+        f"| a | bulk ingest, readings_store, {a['chunk']:,} readings per call"
+        f" ({a['calls']:,} calls)"
+        f" | {a['store_rps']:,.0f} rows/s ({a['store_s']:.1f} s) | raw COPY {a['copy_rps']:,.0f}"
+        f" rows/s ({a['copy_s']:.1f} s) | {a['ratio']:.2f}x COPY | ≥ 0.5x COPY |"
+        f" {verdict(a['ratio'] >= 0.5)} |",
+        f"| b | one new hour from {r['sensors']:,} sensors (6 readings each) → QC + daily"
+        f" statistics{' + evidence' if b['has_evidence'] else ''} fresh, end to end"
+        f" (median of {len(b['runs'])}) | {b['total']:.2f} s |"
+        f" - | - | ≤ 2 s | {verdict(b['total'] <= 2)} |",
+        f"| c | full recompute of daily statistics, {c['sensor_days']:,} sensor-days,"
+        f" daily_stats_recompute_all_dirty (median of {len(c['stats_runs'])})"
+        f" | {c['stats']:.1f} s | bare GROUP BY {c['bare']:.1f} s (median of"
+        f" {len(c['bare_runs'])}) | {c['ratio']:.2f}x | ≤ 3x | {verdict(c['ratio'] <= 3)} |",
+        "",
+        "### (a) ingest details",
+        "",
+        f"- raw COPY FROM STDIN of the same {a['rows']:,} rows (text prepared in memory"
+        f" beforehand, not timed): {a['copy_s']:.1f} s.",
+        f"- readings_store: {a['store_s']:.1f} s inside the calls, {a['store_wall_s']:.1f} s wall"
+        f" including building the ParsedReading objects; {a['stored']:,} rows stored,"
+        f" {a['dirty']:,} dirty sensor-day markers written.",
+        "- Both start from an empty table with the same indexes (TRUNCATE + CHECKPOINT between);"
+        " each measured once (the step is not cheap).",
+        "",
+        "### (b) freshness details",
+        "",
+        "Every sensor sends its hour in its own readings_store call (one request per device,"
+        " sequential, from one client); then the work of the Celery task"
+        " (`sensors.tasks._qc_then_statistics`: qc_dirty_days,"
+        " daily_stats_recompute_all_dirty and, where present, evidence_recompute) runs in the"
+        " same process. Before each repetition the"
+        " hour is deleted again. The hour is the last one of the period, so QC and statistics"
+        " cover a whole day of all sensors, with the rest of the summer in the table.",
+        "",
+        "| repetition | ingest (1,000 calls) | QC of the day | daily statistics | evidence"
+        " | total | sensor-days recomputed | sensor-days fresh |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        *[
+            f"| {i + 1} | {p['ingest']:.2f} s | {p['qc']:.2f} s | {p['stats']:.2f} s |"
+            f" {p['evidence']:.2f} s |"
+            f" {p['total']:.2f} s | {p['sensor_days']:,} | {p['fresh']:,} |"
+            for i, p in enumerate(b["runs"])
+        ],
+        f"| median | {b['ingest']:.2f} s | {b['qc']:.2f} s | {b['stats']:.2f} s |"
+        f" {b['evidence']:.2f} s | {b['total']:.2f} s | | |",
+        "",
+        f"Of the ingest, queueing the {r['sensors']:,} Celery messages alone (one per"
+        f" readings_store call, `sensors.ingest._queue_recompute`, measured separately) takes"
+        f" {b['enqueue']:.2f} s.",
+        "",
+        (
+            "The task's work now includes `sensors.evidence.evidence_recompute` (evidence per"
+            " challenge and neighbourhood), timed in the evidence column; but the bench"
+            " database has no areas, challenges or land cover, so that step has almost nothing"
+            " to write, and priorities do not exist yet. The figure will grow with them."
+            if b["has_evidence"]
+            else "Evidence per area/challenge and priorities do not exist yet (issue 3 points 6"
+            " and later): this figure covers QC + daily statistics only and will grow when"
+            " evidence lands."
+        ),
+        "",
+        "### (c) full recompute details",
+        "",
+        "- bare aggregate (CREATE TEMP TABLE AS SELECT min/max/avg/count … GROUP BY sensor, local"
+        " day; no QC filter, no hourly counts, no anomalies): "
+        + ", ".join(f"{x:.1f} s" for x in c["bare_runs"])
+        + f"; {c['bare_rows']:,} rows.",
+        f"- daily_stats_recompute_all_dirty after marking all {c['sensor_days']:,} sensor-days"
+        f" dirty, no QC flags yet: " + ", ".join(f"{x:.1f} s" for x in c["stats_runs"]) + ".",
+    ]
+    if c.get("qc") is not None:
+        lines += [
+            f"- qc_days over all {r['days']} days in one call: {c['qc']:.1f} s,"
+            f" {c['flags']:,} flags ({c['flags'] / max(r['rows'], 1):.1%} of the readings)"
+            f" → {c['qc'] / c['bare']:.1f}x the bare aggregate.",
+            f"- daily_stats_recompute_all_dirty again, now with those flags in place:"
+            f" {c['stats_flagged']:.1f} s → {c['stats_flagged'] / c['bare']:.2f}x"
+            " the bare aggregate.",
+            f"- QC + statistics, the whole task's work for the period:"
+            f" {c['qc'] + c['stats_flagged']:.1f} s →"
+            f" {(c['qc'] + c['stats_flagged']) / c['bare']:.1f}x"
+            " the bare aggregate.",
+        ]
+    else:
+        lines.append("- qc_days over the whole period: skipped (--skip-full-qc).")
+    lines += [
+        "",
+        f"Recompute messages queued by readings_store into the bench's own Redis database"
+        f" (no worker listens there) and deleted at the end: {r['queued']:,}.",
+        f"Big tables at the end: {'kept (--keep)' if r['keep'] else 'truncated'}.",
+        "",
+    ]
+    RESULTS.write_text("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sensors", type=int, default=int(os.environ.get("BENCH_SENSORS", 1000)))
+    parser.add_argument("--days", type=int, default=int(os.environ.get("BENCH_DAYS", 30)))
+    parser.add_argument("--start", default="2025-06-01", help="first local day")
+    parser.add_argument(
+        "--chunk", type=int, default=10_000, help="readings per readings_store call"
+    )
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=20250601)
+    parser.add_argument("--skip-full-qc", action="store_true")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        default=os.environ.get("BENCH_KEEP") == "1",
+        help="keep the readings at the end (for EXPLAIN ANALYZE); default: truncate",
+    )
+    args = parser.parse_args()
+    expected = os.environ.get("BENCH_DB", "civic_bench")
+    if (
+        connection.settings_dict["NAME"] != expected
+        or expected == "civic"
+        or expected.startswith("test_civic")
+    ):
+        sys.exit(f"Refusing to run against {connection.settings_dict['NAME']!r}.")
+
+    started_at = datetime.now().astimezone()
+    t_start = time.perf_counter()
+    load_start = os.getloadavg()[0]
+    first = date.fromisoformat(args.start)
+    r: dict = {
+        "argv": sys.argv[1:],
+        "started": started_at.strftime("%Y-%m-%d %H:%M %Z"),
+        "sensors": args.sensors,
+        "days": args.days,
+        "seed": args.seed,
+        "first_day": first,
+        "last_day": first + timedelta(days=args.days - 1),
+        "keep": args.keep,
+        "load_start": load_start,
+    }
+    r["facts"] = facts()
+    r["git"] = git_version()
+    log(f"facts: {r['facts']}")
+
+    log("reset the sensors tables and insert the sensors")
+    reset()
+    make_sensors(args.sensors, args.seed)
+    sensors = list(Sensor.objects.order_by("id"))
+    times = make_times(first, args.days)
+    log(f"generate {args.sensors:,} x {len(times):,} readings (seed {args.seed})")
+    values = make_values(args.sensors, len(times), args.seed)
+    rows = args.sensors * len(times)
+    r["rows"] = rows
+
+    # (a) ------------------------------------------------------------------
+    log("(a) raw COPY")
+    truncate_readings()
+    copy_s = bench_copy([s.pk for s in sensors], times, values)
+    copied = one("SELECT count(*) FROM sensors_reading")
+    assert copied == rows, (copied, rows)
+    log(f"  COPY: {copy_s:.1f} s, {rows / copy_s:,.0f} rows/s")
+    truncate_readings()
+    log("(a) readings_store")
+    store_s, store_wall_s, stored, calls = bench_store(sensors, times, values, args.chunk)
+    assert stored == rows, (stored, rows)
+    dirty = one("SELECT count(*) FROM sensors_dirtyday")
+    log(f"  readings_store: {store_s:.1f} s, {rows / store_s:,.0f} rows/s")
+    r["a"] = {
+        "rows": rows,
+        "chunk": args.chunk,
+        "calls": calls,
+        "copy_s": copy_s,
+        "copy_rps": rows / copy_s,
+        "store_s": store_s,
+        "store_wall_s": store_wall_s,
+        "store_rps": rows / store_s,
+        "stored": stored,
+        "dirty": dirty,
+        "ratio": copy_s / store_s,
+    }
+    log("VACUUM ANALYZE (not timed; autovacuum would do it after a bulk load)")
+    sql("VACUUM (ANALYZE) sensors_reading")
+    sql("ANALYZE sensors_sensor")
+
+    # (c) ------------------------------------------------------------------
+    log("(c) bare aggregate")
+    bare_runs = []
+    for _ in range(args.repeats):
+        elapsed, bare_rows = bench_bare_aggregate()
+        bare_runs.append(elapsed)
+        log(f"  bare GROUP BY: {elapsed:.1f} s ({bare_rows:,} rows)")
+    stats_runs = []
+    sensor_days = 0
+    for i in range(args.repeats):
+        sensor_days = mark_all_dirty(first, args.days)
+        sql("ANALYZE sensors_dirtyday")
+        elapsed, done = timed(daily_stats_recompute_all_dirty)
+        assert done == sensor_days, (done, sensor_days)
+        stats_runs.append(elapsed)
+        log(f"  daily_stats_recompute_all_dirty: {elapsed:.1f} s ({done:,} sensor-days)")
+        # repeat only while it is cheap (the first run decides)
+        if i == 0 and elapsed > 120:
+            break
+    c = {
+        "bare_runs": bare_runs,
+        "bare": median(bare_runs),
+        "bare_rows": bare_rows,
+        "stats_runs": stats_runs,
+        "stats": median(stats_runs),
+        "sensor_days": sensor_days,
+    }
+    c["ratio"] = c["stats"] / c["bare"]
+    if not args.skip_full_qc:
+        log("(c) qc_days over the whole period (marks every sensor-day dirty again)")
+        sql("DELETE FROM sensors_dirtyday")
+        all_days = [first + timedelta(days=i) for i in range(args.days)]
+        c["qc"], _ = timed(qc_days, days=all_days)
+        c["flags"] = one("SELECT count(*) FROM sensors_readingflag")
+        log(f"  qc_days: {c['qc']:.1f} s, {c['flags']:,} flags")
+        sql("ANALYZE sensors_readingflag")
+        sql("ANALYZE sensors_dirtyday")
+        c["stats_flagged"], done = timed(daily_stats_recompute_all_dirty)
+        log(f"  daily_stats_recompute_all_dirty with flags: {c['stats_flagged']:.1f} s ({done:,})")
+    else:
+        c["qc"] = None
+    r["c"] = c
+
+    # (b) ------------------------------------------------------------------
+    log("(b) one new hour from every sensor → QC + daily statistics")
+    runs = []
+    for _ in range(args.repeats):
+        parts = bench_fresh_hour(sensors, times, values)
+        runs.append(parts)
+        log(
+            f"  ingest {parts['ingest']:.2f} s + QC {parts['qc']:.2f} s + stats"
+            f" {parts['stats']:.2f} s + evidence {parts['evidence']:.2f} s"
+            f" = {parts['total']:.2f} s; {parts['fresh']} fresh"
+        )
+    # How much of the ingest is the Celery message each readings_store call queues?
+    from sensors.ingest import _queue_recompute
+
+    enqueue_s, _ = timed(lambda: [_queue_recompute() for _ in sensors])
+    log(f"  {len(sensors)} recompute messages alone: {enqueue_s:.2f} s")
+    r["b"] = {
+        "enqueue": enqueue_s,
+        "runs": runs,
+        **{k: median([p[k] for p in runs]) for k in ("ingest", "qc", "stats", "evidence", "total")},
+        "has_evidence": runs[0]["has_evidence"],
+    }
+
+    r["sizes"] = table_sizes()
+    r["queued"] = drain_queue()
+    if not args.keep:
+        log("truncate the readings (keep with --keep / BENCH_KEEP=1)")
+        sql("TRUNCATE sensors_reading, sensors_readingflag, sensors_dirtyday")
+    r["load_end"] = os.getloadavg()[0]
+    r["duration"] = time.perf_counter() - t_start
+    r["finished"] = datetime.now().astimezone().strftime("%H:%M %Z")
+    write_results(r)
+    log(f"written {RESULTS}")
+    print(RESULTS.read_text())
+
+
+if __name__ == "__main__":
+    main()
