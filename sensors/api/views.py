@@ -85,15 +85,21 @@ class ReadingsIngestView(APIView):
     )
     def post(self, request):
         records = request.data.get("readings") if isinstance(request.data, dict) else None
-        try:
-            result = ingest.readings_ingest(sensor=request.auth, records=records)
-        except ingest.BatchRejected as rejected:
-            # Structured: {"readings": {"<index>": {"<field>": ["why"]}}}; nothing was stored.
-            return Response({"readings": rejected.problems}, status=status.HTTP_400_BAD_REQUEST)
-        body = {
-            "received": result.received,
-            "stored": result.stored,
-            "duplicates": result.duplicates,
-        }
-        # 200 for a pure replay: nothing new, and still a success for the device.
-        return Response(body, status=status.HTTP_201_CREATED if result.stored else 200)
+        return ingest_response(request, records)
+
+
+def ingest_response(request, records, ignored: list[str] | None = None) -> Response:
+    """Store one device's records and answer as every ingest path does.
+
+    400 {"readings": {"<index>": {"<field>": ["why"]}}} when any record is bad
+    (nothing stored); 201 when something new was stored; 200 for a pure replay,
+    which is still a success for the device.
+    """
+    try:
+        result = ingest.readings_ingest(sensor=request.auth, records=records)
+    except ingest.BatchRejected as rejected:
+        return Response({"readings": rejected.problems}, status=status.HTTP_400_BAD_REQUEST)
+    body = {"received": result.received, "stored": result.stored, "duplicates": result.duplicates}
+    if ignored is not None:
+        body["ignored"] = ignored
+    return Response(body, status=status.HTTP_201_CREATED if result.stored else status.HTTP_200_OK)

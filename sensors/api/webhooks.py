@@ -13,24 +13,10 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sensors import ingest
 from sensors.api.auth import DeviceBasicAuthentication, DeviceTokenAuthentication, IsDevice
 from sensors.api.serializers import IngestResultSerializer
+from sensors.api.views import ingest_response
 from sensors.formats import sensor_community, ttn
-
-
-def _store(request, records: list[dict], ignored: list[str]) -> Response:
-    try:
-        result = ingest.readings_ingest(sensor=request.auth, records=records)
-    except ingest.BatchRejected as rejected:
-        return Response({"readings": rejected.problems}, status=status.HTTP_400_BAD_REQUEST)
-    body = {
-        "received": result.received,
-        "stored": result.stored,
-        "duplicates": result.duplicates,
-        "ignored": ignored,
-    }
-    return Response(body, status=status.HTTP_201_CREATED if result.stored else status.HTTP_200_OK)
 
 
 class TTNUplinkView(APIView):
@@ -53,7 +39,7 @@ class TTNUplinkView(APIView):
             records, ignored = ttn.records(request.data)
         except ttn.PayloadError as error:
             return Response({error.field: [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
-        return _store(request, records, ignored)
+        return ingest_response(request, records, ignored)
 
 
 class SensorCommunityView(APIView):
@@ -81,4 +67,4 @@ class SensorCommunityView(APIView):
                 {"sensordatavalues": [_("Send a list of {value_type, value} objects.")]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return _store(request, records, ignored)
+        return ingest_response(request, records, ignored)
