@@ -69,3 +69,79 @@ def test_a_day_of_readings_becomes_challenge_evidence_through_the_worker(
     assert SensorDay.objects.get(sensor__external_id="worker-1").t_max == pytest.approx(31.6)
     assert not DirtyDay.objects.exists()
     assert EvidenceRun.objects.filter(job=RECOMPUTE_JOB, status="done").exists()
+
+
+def test_a_run_killed_mid_way_loses_nothing_and_a_restarted_worker_finishes_it(
+    isolated_celery,  # noqa: F811
+    transactional_db,
+    officer,
+    municipality,
+):
+    from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
+    from django.db import connection
+
+    from civic.celery import app
+    from sensors.daily import _RECOMPUTE_SQL
+
+    start = datetime(2026, 7, 20, tzinfo=AMS)
+    sensor, token = sensor_register(
+        actor=officer,
+        external_id="killed-run",
+        hardware="native",
+        quantities=["air_temperature"],
+        location=Point(*CENTRE, srid=4326),
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+    readings = [
+        {
+            "quantity": "air_temperature",
+            "observed_at": (start + timedelta(minutes=10 * step)).isoformat(),
+            "value": 20.0 + 0.1 * (step % 9),
+        }
+        for step in range(144)
+    ]
+    # No worker yet: the recompute message waits in Redis.
+    assert (
+        client.post("/api/v1/readings/", {"readings": readings}, format="json").status_code == 201
+    )
+
+    # A worker claims the day, then dies before committing: its connection is cut.
+    dying = connection.copy()
+    dying.connect()
+    dying.set_autocommit(False)
+    with dying.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+        cursor.execute(
+            _RECOMPUTE_SQL,
+            {
+                "batch": 10,
+                "tz": settings.TIME_ZONE,
+                "quantities": ["air_temperature"],
+                "day_from": 9,
+                "day_to": 18,
+                "night_from": 0,
+                "night_to": 6,
+            },
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    dying.close()
+    assert DirtyDay.objects.filter(sensor=sensor).count() == 1  # rolled back, not lost
+    assert not SensorDay.objects.filter(sensor=sensor).exists()
+
+    # A restarted worker picks up the waiting message and completes the day.
+    with start_worker(
+        app,
+        perform_ping_check=False,
+        pool="solo",
+        loglevel="WARNING",
+        queues=[isolated_celery],
+        shutdown_timeout=15.0,
+    ):
+        assert _wait_for(lambda: SensorDay.objects.filter(sensor=sensor).exists())
+    day = SensorDay.objects.get(sensor=sensor)
+    assert (day.t_count, day.t_min, day.t_max) == (144, 20.0, pytest.approx(20.8))
+    assert not DirtyDay.objects.exists()
