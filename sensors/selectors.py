@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from civic.roles import is_staff_member
@@ -76,3 +78,24 @@ def sensor_flags_explained(*, sensor: Sensor) -> list[dict]:
             }
         )
     return rows
+
+
+INDICATOR_DAYS = 30
+
+
+def sensors_with_indicators(queryset: QuerySet[Sensor]) -> QuerySet[Sensor]:
+    """Each sensor's mean night anomaly and wet-feet hours over the network's last 30 days."""
+    from sensors.models import SensorDay
+
+    latest = SensorDay.objects.aggregate(latest=Max("day"))["latest"]
+    if latest is None:
+        return queryset.annotate(
+            night_anomaly=Avg("days__night_anomaly", filter=Q(pk__in=[])),
+            wet_feet_hours=Sum("days__wet_feet_hours", filter=Q(pk__in=[])),
+        ).order_by("external_id")
+    recent = Q(days__day__gt=latest - timedelta(days=INDICATOR_DAYS))
+    # Aggregation drops Meta.ordering; paginated lists need a stable order.
+    return queryset.annotate(
+        night_anomaly=Avg("days__night_anomaly", filter=recent),
+        wet_feet_hours=Sum("days__wet_feet_hours", filter=recent),
+    ).order_by("external_id")

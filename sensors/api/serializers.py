@@ -15,6 +15,12 @@ class SensorSerializer(GeoFeatureModelSerializer):
 
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)
     is_mine = serializers.SerializerMethodField()
+    night_anomaly = serializers.FloatField(
+        read_only=True, default=None, help_text="Mean night anomaly (°C), last 30 days."
+    )
+    wet_feet_hours = serializers.IntegerField(
+        read_only=True, default=None, help_text="Hours with wet feet, last 30 days."
+    )
 
     class Meta:
         model = Sensor
@@ -31,6 +37,8 @@ class SensorSerializer(GeoFeatureModelSerializer):
             "status",
             "last_seen_at",
             "is_mine",
+            "night_anomaly",
+            "wet_feet_hours",
         ]
 
     def get_is_mine(self, obj) -> bool:

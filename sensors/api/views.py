@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from civic.api.views import FeaturePagination
 from civic.roles import is_staff_member
-from sensors import ingest, services
+from sensors import ingest, selectors, services
 from sensors.api import serializers as s
 from sensors.api.auth import DeviceTokenAuthentication, IsDevice
 from sensors.models import Sensor
@@ -37,7 +37,7 @@ class SensorViewSet(
     filterset_fields = ["hardware", "status"]
 
     def get_queryset(self):
-        queryset = Sensor.objects.select_related("area")
+        queryset = selectors.sensors_with_indicators(Sensor.objects.select_related("area"))
         user = self.request.user
         if is_staff_member(user):
             return queryset

@@ -91,3 +91,20 @@ def test_network_health_is_for_officers(client, officer, resident, two_days):
 
     assert response.status_code == 200
     assert two_days.external_id in response.content.decode()
+
+
+def test_the_public_registry_carries_each_sensors_night_warmth(client, two_days):
+    from sensors.models import SensorDay
+
+    SensorDay.objects.filter(sensor=two_days).update(night_anomaly=0.8)
+
+    feature = client.get("/api/v1/sensors/").json()["features"][0]
+
+    assert feature["properties"]["night_anomaly"] == pytest.approx(0.8)
+
+
+def test_the_public_map_draws_the_sensor_layer(client, heat):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert 'data-sensors-url="/api/v1/sensors/"' in html
+    assert "Squares show sensors, rounded to 100 m" in html

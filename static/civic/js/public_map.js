@@ -12,6 +12,43 @@
     return div.innerHTML;
   }
 
+  // Sensors: a square over each public 100 m cell, coloured by night warmth.
+  function nightColour(anomaly) {
+    if (anomaly === null || anomaly === undefined) return "#adb5bd";
+    const t = Math.max(-1, Math.min(1, anomaly / 1.5));
+    return t >= 0
+      ? "rgb(255," + Math.round(255 * (1 - t)) + "," + Math.round(255 * (1 - t)) + ")"
+      : "rgb(" + Math.round(255 * (1 + t)) + "," + Math.round(255 * (1 + t)) + ",255)";
+  }
+  const sensorLayer = L.layerGroup().addTo(map);
+  const concernLayer = L.layerGroup().addTo(map);
+  L.control
+    .layers(null, {
+      [element.dataset.concernsLabel]: concernLayer,
+      [element.dataset.sensorsLabel]: sensorLayer,
+    })
+    .addTo(map);
+  CivicMap.fetchAll(element.dataset.sensorsUrl + "?page_size=1000").then(function (data) {
+    L.geoJSON(data, {
+      pointToLayer: function (feature, latlng) {
+        // 100 m cell: 0.0009° of latitude, 0.00147° of longitude at 52.5° N.
+        const bounds = [
+          [latlng.lat - 0.00045, latlng.lng - 0.000735],
+          [latlng.lat + 0.00045, latlng.lng + 0.000735],
+        ];
+        return L.rectangle(bounds, {
+          color: "#333", weight: 1, fillOpacity: 0.75,
+          fillColor: nightColour(feature.properties.night_anomaly),
+        });
+      },
+      onEachFeature: function (feature, layer) {
+        const p = feature.properties;
+        const night = p.night_anomaly === null ? "–" : p.night_anomaly.toFixed(1) + " °C";
+        layer.bindTooltip(document.createTextNode((p.name || "") + ": " + night));
+      },
+    }).addTo(sensorLayer);
+  });
+
   CivicMap.fetchAll(element.dataset.concernsUrl + "?status=published&status=linked&status=closed&page_size=1000").then(function (data) {
     L.geoJSON(data, {
       pointToLayer: function (feature, latlng) {
@@ -27,7 +64,7 @@
           "<strong>" + escapeText(theme.name) + "</strong><br>" + escapeText(p.description)
         );
       },
-    }).addTo(map);
+    }).addTo(concernLayer);
     counter.textContent = counter.dataset.template
       ? counter.dataset.template.replace("%s", data.features.length)
       : String(data.features.length);
