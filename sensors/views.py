@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic.roles import is_staff_member
+from civic.runs import last_successful_run
 from sensors import selectors
 from sensors.models import Reading, ReadingFlag, Sensor
+from sensors.tasks import RECOMPUTE_JOB
 
 CHART_W, CHART_H, PAD = 560, 180, 24
 
@@ -27,6 +29,7 @@ def index(request):
             "sensor_count": Sensor.objects.exclude(status=Sensor.Status.RETIRED).count(),
             "hosts_sensors": request.user.is_authenticated
             and selectors.sensors_managed_by(user=request.user).exists(),
+            "last_run": last_successful_run(RECOMPUTE_JOB),
         },
     )
 

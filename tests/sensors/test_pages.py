@@ -108,3 +108,14 @@ def test_the_public_map_draws_the_sensor_layer(client, heat):
 
     assert 'data-sensors-url="/api/v1/sensors/"' in html
     assert "Squares show sensors, rounded to 100 m" in html
+
+
+def test_the_section_says_how_fresh_the_figures_are(client, two_days):
+    from sensors.tasks import recompute_dirty_days
+
+    before = client.get("/sensors/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    recompute_dirty_days.delay()
+    after = client.get("/sensors/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "have not been computed yet" in before
+    assert "last brought up to date" in after
