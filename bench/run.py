@@ -19,9 +19,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import platform
-import random
-import statistics
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -40,6 +37,16 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
 import sensors.tasks as sensor_tasks  # noqa: E402
+from bench.data import (  # noqa: E402
+    log,
+    make_sensors,
+    make_times,
+    make_values,
+    median,
+    one,
+    sql,
+)
+from bench.facts import facts, git_version, table_sizes  # noqa: E402
 from bench.report import write_results  # noqa: E402
 from sensors.daily import daily_stats_recompute_all_dirty  # noqa: E402
 from sensors.ingest import ParsedReading, readings_store  # noqa: E402
@@ -47,84 +54,7 @@ from sensors.models import Sensor  # noqa: E402
 from sensors.qc import qc_days  # noqa: E402
 
 QUANTITY = "air_temperature"
-STEP = timedelta(minutes=10)
-PER_DAY = 144
-CENTRE = (6.06, 52.528)  # lon, lat
-HALF_SIDE_M = 2500  # a ~5 km square
 RESULTS = Path(__file__).with_name("results.md")
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def sql(statement: str, params=None):
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        if cursor.description:
-            return cursor.fetchall()
-    return None
-
-
-def one(statement: str, params=None):
-    return sql(statement, params)[0][0]
-
-
-def median(values):
-    return statistics.median(values) if values else float("nan")
-
-
-# --------------------------------------------------------------------------- data
-
-
-def make_sensors(n: int, seed: int) -> None:
-    """Insert n Sensor rows in one statement; public_location snapped in SQL (RD New 100 m cell)."""
-    rng = random.Random(seed)
-    dlat = HALF_SIDE_M / 111_320
-    dlon = HALF_SIDE_M / (111_320 * math.cos(math.radians(CENTRE[1])))
-    lons = [CENTRE[0] + rng.uniform(-dlon, dlon) for _ in range(n)]
-    lats = [CENTRE[1] + rng.uniform(-dlat, dlat) for _ in range(n)]
-    sql(
-        """
-        INSERT INTO sensors_sensor (
-            external_id, name, hardware, quantities, location, public_location,
-            height_m, exposure, surface, status, last_seen_at, created_at, owner_id, area_id)
-        SELECT format('bench-%%s', lpad(i::text, 4, '0')), '', 'native',
-               ARRAY['air_temperature']::varchar(30)[], p,
-               -- the centre of its 100 m RD New cell, as sensors.services.public_location_for
-               ST_Transform(ST_SnapToGrid(ST_Transform(p, 28992), 50, 50, 100, 100), 4326),
-               1.5, '', '', 'active', NULL, now(), NULL, NULL
-        FROM (SELECT i, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS p
-              FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS t(i, lon, lat)) s
-        ORDER BY i
-        """,
-        [list(range(1, n + 1)), lons, lats],
-    )
-
-
-def make_times(start: date, days: int) -> list[datetime]:
-    tz = ZoneInfo(settings.TIME_ZONE)
-    first = datetime(start.year, start.month, start.day, tzinfo=tz).astimezone(UTC)
-    return [first + k * STEP for k in range(days * PER_DAY)]
-
-
-def make_values(n_sensors: int, n_steps: int, seed: int) -> list[list[float]]:
-    """Air temperature: weather + diurnal cycle + a heat wave + per-sensor bias + noise."""
-    base = []
-    for k in range(n_steps):
-        day, hour = divmod(k, PER_DAY)
-        hour /= 6  # local hour (no DST change inside June-August)
-        weather = 3 * math.sin(2 * math.pi * day / 23)
-        heat = 7 * math.sin(math.pi * (day - 40) / 7) if 40 <= day < 47 else 0.0
-        diurnal = 6 * math.sin(2 * math.pi * (hour - 9) / 24)
-        base.append(17 + weather + heat + diurnal)
-    values = []
-    for i in range(n_sensors):
-        rng = random.Random(seed * 1_000_003 + i)
-        bias = rng.gauss(0, 0.7)
-        gauss = rng.gauss
-        values.append([round(b + bias + gauss(0, 0.25), 2) for b in base])
-    return values
 
 
 # --------------------------------------------------------------------------- steps
@@ -283,72 +213,6 @@ def bench_fresh_hour(sensors, times, values) -> dict:
         [last_day, f"{math.ceil(parts['total']) + 5} seconds"],
     )
     return parts
-
-
-def facts() -> dict:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = "?"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.0f} GB"
-    except OSError:
-        pass
-    settings_rows = {
-        name: one(f"SHOW {name}")
-        for name in (
-            "shared_buffers",
-            "work_mem",
-            "maintenance_work_mem",
-            "synchronous_commit",
-            "fsync",
-            "max_wal_size",
-            "max_parallel_workers_per_gather",
-        )
-    }
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "memory": mem,
-        "python": platform.python_version(),
-        "postgres": one("SELECT version()").split(" on ")[0],
-        "postgis": one("SELECT postgis_lib_version()"),
-        "database": connection.settings_dict["NAME"],
-        **settings_rows,
-    }
-
-
-def git_version() -> str:
-    import subprocess
-
-    def git(*args):
-        return subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
-        ).stdout.rstrip()
-
-    head = git("rev-parse", "--short", "HEAD") or "?"
-    dirty = [line[3:] for line in git("status", "--porcelain", "sensors").splitlines()]
-    return head + (f" (uncommitted changes in {', '.join(dirty)})" if dirty else "")
-
-
-def table_sizes() -> list[tuple[str, int, str, str]]:
-    return sql(
-        """
-        SELECT c.relname, c.reltuples::bigint,
-               pg_size_pretty(pg_table_size(c.oid)), pg_size_pretty(pg_indexes_size(c.oid))
-        FROM pg_class c
-        WHERE c.relname IN ('sensors_reading', 'sensors_sensor', 'sensors_sensorday',
-                            'sensors_readingflag', 'sensors_dirtyday')
-        ORDER BY pg_total_relation_size(c.oid) DESC
-        """
-    )
 
 
 def drain_queue() -> int:
