@@ -103,8 +103,7 @@ def concern_photo(request, pk: int):
 
 
 def _officer_only(request) -> None:
-    if not request.user.is_authenticated:
-        raise PermissionDenied
+    # is_staff_member is False for anonymous users too.
     if not is_staff_member(request.user):
         raise PermissionDenied
 

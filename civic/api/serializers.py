@@ -3,6 +3,7 @@
 import json
 
 from django.contrib.gis.geos import Point
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,6 +12,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from civic.models import Area, Challenge, Concern, Evidence, Theme, WorkflowEvent
 from civic.roles import is_staff_member
+from civic.selectors import history_of
 from civic.workflow import workflow_for
 
 
@@ -123,8 +125,6 @@ class ConcernSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
     def get_photo_url(self, obj) -> str | None:
         if not obj.photo:
             return None
-        from django.urls import reverse
-
         return self.context["request"].build_absolute_uri(
             reverse("civic:concern_photo", args=[obj.pk])
         )
@@ -144,8 +144,6 @@ class ConcernDetailSerializer(ConcernSerializer):
 
     @extend_schema_field(WorkflowEventSerializer(many=True))
     def get_history(self, obj):
-        from civic.selectors import history_of
-
         user = self.context["request"].user
         if not (obj.author_id == user.pk or is_staff_member(user)):
             return None
