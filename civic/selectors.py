@@ -1,12 +1,24 @@
 """Read-side queries of the civic core, each aware of who is asking."""
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import Point
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
-from civic.models import Area, Challenge, Concern, Notification, Theme, WorkflowEvent
+from civic.models import (
+    Area,
+    Challenge,
+    Concern,
+    Evidence,
+    Notification,
+    Theme,
+    WorkflowEvent,
+)
 from civic.models.concerns import PUBLIC_CONCERN_STATUSES
 from civic.roles import COUNCIL, is_staff_member, user_has_any_role
+from civic.runs import sensor_evidence_as_of
 
 _KIND_DEPTH = Case(
     When(kind=Area.Kind.NEIGHBOURHOOD, then=Value(0)),
@@ -104,3 +116,137 @@ def notifications_for(*, user) -> QuerySet[Notification]:
 
 def notifications_unread_count(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# --- hot and wet spots (sensor evidence rows, read as rows: the core does not import sensors)
+
+SENSOR_SOURCE = "sensors"
+SPOTS_LISTED = 3
+# Privacy: a neighbourhood figure about one or two sensors is in effect a figure
+# about one or two gardens, so neighbourhoods with fewer sensors than this are
+# never listed (they still count in the network-wide figures).
+SPOT_MIN_SENSORS = 3
+
+
+@dataclass(frozen=True)
+class NeighbourhoodFigure:
+    """One neighbourhood's mean figure over its sensors."""
+
+    name: str
+    value: float
+    sensors: int
+
+
+@dataclass(frozen=True)
+class GreenEffect:
+    """Night anomaly against the green share within 100 m: an OLS slope over sensors."""
+
+    area_name: str
+    # °C of night anomaly per 100 % more green (a green share from 0 to 1); < 0: greener is cooler.
+    slope: float
+    standard_error: float
+    sensors: int
+
+    @property
+    def cooling(self) -> float:
+        """How much cooler nights are per 100 % more green (negative: warmer)."""
+        return -self.slope
+
+    @property
+    def is_clear(self) -> bool:
+        """Whether the slope is more than two standard errors away from zero."""
+        return abs(self.slope) > 2 * self.standard_error
+
+
+@dataclass(frozen=True)
+class SensorSpots:
+    """The map's "hot and wet spots": aggregate figures only, never a sensor or its owner."""
+
+    hottest: list[NeighbourhoodFigure]
+    wettest: list[NeighbourhoodFigure]
+    green: GreenEffect | None
+    period: tuple[date, date] | None
+    as_of: datetime | None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.hottest or self.wettest or self.green)
+
+
+def _period(details: dict) -> tuple[date, date] | None:
+    try:
+        first, last = details["period"]
+        return date.fromisoformat(first), date.fromisoformat(last)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _green_effect(rows: list[Evidence]) -> GreenEffect | None:
+    """The fit for the whole network: the municipality's, else the district with most sensors.
+
+    The sensors app fits one line per district and per municipality (with at
+    least 5 sensors); the municipality's covers every sensor, so it is the one
+    that explains the network as a whole.
+    """
+    usable = [
+        row
+        for row in rows
+        if row.value is not None and row.details.get("standard_error") is not None
+    ]
+    if not usable:
+        return None
+    best = min(
+        usable,
+        key=lambda row: (
+            row.area.kind != Area.Kind.MUNICIPALITY,
+            -int(row.details.get("sensors") or 0),
+            row.area.name,
+        ),
+    )
+    return GreenEffect(
+        area_name=best.area.name,
+        slope=best.value,
+        standard_error=float(best.details["standard_error"]),
+        sensors=int(best.details.get("sensors") or 0),
+    )
+
+
+def sensor_spots_summary() -> SensorSpots:
+    """The warmest and wettest neighbourhoods, why (green), and how fresh it is; two queries."""
+    rows = list(
+        Evidence.objects.filter(source=SENSOR_SOURCE, area__isnull=False)
+        .filter(
+            Q(
+                area__kind=Area.Kind.NEIGHBOURHOOD,
+                name__in=["night_anomaly", "wet_feet_hours"],
+                value__isnull=False,
+            )
+            | Q(
+                area__kind__in=[Area.Kind.MUNICIPALITY, Area.Kind.DISTRICT],
+                name="green_share_slope_100m",
+            )
+        )
+        .select_related("area")
+        .only("name", "value", "details", "area__name", "area__kind")
+    )
+
+    neighbourhood_rows = [row for row in rows if row.area.kind == Area.Kind.NEIGHBOURHOOD]
+
+    def top(name: str, *, above: float | None = None) -> list[NeighbourhoodFigure]:
+        figures = [
+            NeighbourhoodFigure(row.area.name, row.value, int(row.details.get("sensors") or 0))
+            for row in neighbourhood_rows
+            if row.name == name and (above is None or row.value > above)
+        ]
+        figures = [f for f in figures if f.sensors >= SPOT_MIN_SENSORS]
+        figures.sort(key=lambda f: (-f.value, f.name))
+        return figures[:SPOTS_LISTED]
+
+    return SensorSpots(
+        hottest=top("night_anomaly"),
+        # A neighbourhood without any wet feet is not a wet spot.
+        wettest=top("wet_feet_hours", above=0),
+        green=_green_effect([row for row in rows if row.name == "green_share_slope_100m"]),
+        period=_period(neighbourhood_rows[0].details) if neighbourhood_rows else None,
+        as_of=sensor_evidence_as_of(),
+    )

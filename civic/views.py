@@ -18,7 +18,7 @@ from civic.roles import RESIDENT, is_staff_member, user_has_role
 
 
 def public_map(request):
-    """The public map of published concerns, drawn from the API."""
+    """The public map of published concerns and sensor squares, drawn from the API."""
     themes = list(selectors.themes_active())
     return render(
         request,
@@ -27,6 +27,7 @@ def public_map(request):
             "themes": themes,
             "themes_json": {t.slug: {"name": t.name, "colour": t.colour} for t in themes},
             "tiles_url": settings.CIVIC_TILES_URL,
+            "spots": selectors.sensor_spots_summary(),
         },
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
+from django.db.models import Avg, Case, Count, IntegerField, Max, Q, QuerySet, Sum, When
 from django.utils.translation import gettext_lazy as _
 
 from civic.roles import is_staff_member
@@ -84,18 +84,27 @@ INDICATOR_DAYS = 30
 
 
 def sensors_with_indicators(queryset: QuerySet[Sensor]) -> QuerySet[Sensor]:
-    """Each sensor's mean night anomaly and wet-feet hours over the network's last 30 days."""
+    """Each sensor's figures over the network's last 30 days of statistics.
+
+    night_anomaly: mean night anomaly (°C); wet_feet_hours: hours with wet
+    feet, None for a sensor that does not measure wet feet (a day row says 0
+    hours for it, which would read as "dry"); soil_moisture: mean of the daily
+    soil moisture means (%), None without soil readings.
+    """
     from sensors.models import SensorDay
 
     latest = SensorDay.objects.aggregate(latest=Max("day"))["latest"]
-    if latest is None:
-        return queryset.annotate(
-            night_anomaly=Avg("days__night_anomaly", filter=Q(pk__in=[])),
-            wet_feet_hours=Sum("days__wet_feet_hours", filter=Q(pk__in=[])),
-        ).order_by("external_id")
-    recent = Q(days__day__gt=latest - timedelta(days=INDICATOR_DAYS))
+    recent = (
+        Q(pk__in=[]) if latest is None else Q(days__day__gt=latest - timedelta(days=INDICATOR_DAYS))
+    )
+    measures_wet_feet = Q(quantities__contains=["wet_feet"])
     # Aggregation drops Meta.ordering; paginated lists need a stable order.
     return queryset.annotate(
         night_anomaly=Avg("days__night_anomaly", filter=recent),
-        wet_feet_hours=Sum("days__wet_feet_hours", filter=recent),
+        wet_feet_hours=Case(
+            When(measures_wet_feet, then=Sum("days__wet_feet_hours", filter=recent)),
+            default=None,
+            output_field=IntegerField(),
+        ),
+        soil_moisture=Avg("days__soil_mean", filter=recent),
     ).order_by("external_id")

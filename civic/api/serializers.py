@@ -1,6 +1,7 @@
 """Serializers of the core API: input and output kept apart."""
 
 import json
+from datetime import datetime
 
 from django.contrib.gis.geos import Point
 from django.urls import reverse
@@ -211,6 +212,11 @@ class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
     concerns = serializers.SerializerMethodField()
     concern_count = serializers.IntegerField(read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
+    evidence_as_of = serializers.SerializerMethodField(
+        help_text="When the sensor evidence was last brought up to date: the end of the last "
+        "successful sensors.daily_stats run; null if it has not run yet. "
+        "The same for every challenge in an answer."
+    )
     allowed_transitions = serializers.SerializerMethodField()
 
     class Meta:
@@ -226,6 +232,7 @@ class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
             "concerns",
             "concern_count",
             "evidence",
+            "evidence_as_of",
             "created_at",
             "allowed_transitions",
         ]
@@ -234,6 +241,16 @@ class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
     def get_concerns(self, obj) -> list[int]:
         # Only public concerns are listed: a link never reveals an unpublished one.
         return [c.pk for c in obj.concerns.all() if c.is_public]
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_evidence_as_of(self, obj) -> str | None:
+        # Looked up once per answer by the view, not once per challenge.
+        assert "evidence_as_of" in self.context, (
+            "ChallengeSerializer needs context['evidence_as_of'] "
+            "(civic.runs.sensor_evidence_as_of()): build it with the view's get_serializer()."
+        )
+        as_of: datetime | None = self.context["evidence_as_of"]
+        return None if as_of is None else serializers.DateTimeField().to_representation(as_of)
 
 
 class ChallengeInputSerializer(serializers.Serializer):

@@ -16,10 +16,24 @@ class SensorSerializer(GeoFeatureModelSerializer):
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)
     is_mine = serializers.SerializerMethodField()
     night_anomaly = serializers.FloatField(
-        read_only=True, default=None, help_text="Mean night anomaly (°C), last 30 days."
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Mean night anomaly (°C), last 30 days.",
     )
     wet_feet_hours = serializers.IntegerField(
-        read_only=True, default=None, help_text="Hours with wet feet, last 30 days."
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Hours with wet feet, last 30 days; "
+        "null if the sensor does not measure wet feet.",
+    )
+    soil_moisture = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="Mean soil moisture (%), last 30 days (mean of the daily means); "
+        "null if the sensor has no soil moisture readings.",
     )
 
     class Meta:
@@ -39,6 +53,7 @@ class SensorSerializer(GeoFeatureModelSerializer):
             "is_mine",
             "night_anomaly",
             "wet_feet_hours",
+            "soil_moisture",
         ]
 
     def get_is_mine(self, obj) -> bool:

@@ -1,12 +1,17 @@
 """A resident files a concern by clicking the map in a real browser, then finds it in their list."""
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.gis.geos import Point
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from civic.models import Area, Concern
+from sensors.models import SensorDay
+from sensors.services import sensor_register
 from tests.factories import (
     CENTRE,
     PASSWORD,
@@ -94,6 +99,26 @@ def test_resident_files_a_concern_on_the_map_and_sees_it_in_my_concerns(page):
     assert abs(concern.location.y - latitude) < 1e-5
     assert abs(concern.location.x - longitude) < 1e-5
 
+    # A garden sensor with a fortnight of figures, for the sensor squares.
+    sensor, _token = sensor_register(
+        actor=resident,
+        external_id="garden-e2e",
+        hardware="native",
+        quantities=["air_temperature", "soil_moisture", "wet_feet"],
+        location=Point(CENTRE[0] + 0.001, CENTRE[1] + 0.001, srid=4326),
+    )
+    SensorDay.objects.bulk_create(
+        SensorDay(
+            sensor=sensor,
+            day=date(2026, 8, 31) - timedelta(days=n),
+            night_anomaly=0.75,
+            soil_mean=30.0,
+            wet_feet_hours=1 if n < 7 else 0,
+            computed_at=timezone.now(),
+        )
+        for n in range(14)
+    )
+
     # The public map loads its scripts; it promises "only published concerns are shown",
     # so the resident's own submitted concern is not among them.
     page.goto("/")
@@ -106,6 +131,19 @@ def test_resident_files_a_concern_on_the_map_and_sees_it_in_my_concerns(page):
     assert public_map.bounding_box()["height"] >= MIN_MAP_HEIGHT, "the map is collapsed"
     map_page_axe = axe_by_impact(page)
     expect(page.locator("#concern-count")).to_have_text("Concerns shown: 0")
+
+    # The sensor square is coloured by night warmth (+0.75 °C: half-way to red); switching
+    # to wetness (7 hours with wet feet) recolours it and swaps the legend.
+    sensor_square = public_map.locator(".leaflet-sensors-pane path.leaflet-interactive")
+    expect(sensor_square).to_have_attribute("fill", "rgb(255,128,128)")
+    expect(page.locator("#sensor-legend-heat")).to_be_visible()
+    expect(page.locator("#sensor-legend-wet")).to_be_hidden()
+    public_map.locator(".leaflet-control-layers").hover()
+    page.get_by_label("Sensor squares: wetness").check()
+    expect(sensor_square).to_have_attribute("fill", "rgb(172,196,226)")
+    expect(page.locator("#sensor-legend-wet")).to_be_visible()
+    expect(page.locator("#sensor-legend-wet")).to_contain_text("does not measure wet feet")
+    expect(page.locator("#sensor-legend-heat")).to_be_hidden()
 
     print(f"\naxe on /concerns/new/: {concern_page_axe}\naxe on /: {map_page_axe}")
     for found in (concern_page_axe, map_page_axe):

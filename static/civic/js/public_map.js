@@ -1,4 +1,4 @@
-/* The public map: published concerns coloured by theme. */
+/* The public map: published concerns coloured by theme, sensor squares by warmth or wetness. */
 (function () {
   "use strict";
   const element = document.getElementById("concern-map");
@@ -12,41 +12,98 @@
     return div.innerHTML;
   }
 
-  // Sensors: a square over each public 100 m cell, coloured by night warmth.
+  // Numbers in the page's language (a decimal comma in Dutch).
+  const lang = document.documentElement.lang || undefined;
+  function formatNumber(value, digits) {
+    return value.toLocaleString(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+
+  // Sensors: a square over each public 100 m cell, coloured by night warmth or by wetness.
+  // The legends in map.html show these colours; keep them in step.
+  const NO_DATA = "#adb5bd";
   function nightColour(anomaly) {
-    if (anomaly === null || anomaly === undefined) return "#adb5bd";
+    if (anomaly === null || anomaly === undefined) return NO_DATA;
     const t = Math.max(-1, Math.min(1, anomaly / 1.5));
     return t >= 0
       ? "rgb(255," + Math.round(255 * (1 - t)) + "," + Math.round(255 * (1 - t)) + ")"
       : "rgb(" + Math.round(255 * (1 + t)) + "," + Math.round(255 * (1 + t)) + ",255)";
   }
-  const sensorLayer = L.layerGroup().addTo(map);
+  function wetColour(hours) {
+    // null: the sensor does not measure wet feet. 0 h pale blue, 24 h or more dark blue.
+    if (hours === null || hours === undefined) return NO_DATA;
+    const t = Math.min(1, hours / 24);
+    const mix = function (from, to) { return Math.round(from + (to - from) * t); };
+    return "rgb(" + mix(239, 8) + "," + mix(243, 81) + "," + mix(255, 156) + ")";
+  }
+  function nightLabel(p) {
+    return p.night_anomaly === null || p.night_anomaly === undefined
+      ? "–"
+      : (p.night_anomaly >= 0.05 ? "+" : "") + formatNumber(p.night_anomaly, 1) + " °C";
+  }
+  function wetLabel(p) {
+    const data = element.dataset;
+    const wet = p.wet_feet_hours === null || p.wet_feet_hours === undefined
+      ? data.noFiguresLabel
+      : formatNumber(p.wet_feet_hours, 0) + " h";
+    const soil = p.soil_moisture === null || p.soil_moisture === undefined
+      ? data.noFiguresLabel
+      : formatNumber(p.soil_moisture, 0) + " %";
+    return data.wetFeetLabel + ": " + wet + "; " + data.soilMoistureLabel + ": " + soil;
+  }
+  const COLOURINGS = {
+    heat: { colour: function (p) { return nightColour(p.night_anomaly); }, label: nightLabel },
+    wet: { colour: function (p) { return wetColour(p.wet_feet_hours); }, label: wetLabel },
+  };
+
+  // Own panes keep the order fixed whichever layer is switched on last:
+  // area outlines (overlay pane) under sensor squares under concerns.
+  map.createPane("sensors").style.zIndex = 410;
+  map.createPane("concerns").style.zIndex = 420;
+  const sensorLayers = { heat: L.layerGroup(), wet: L.layerGroup() };
+  const noSensors = L.layerGroup();
   const concernLayer = L.layerGroup().addTo(map);
+  sensorLayers.heat.addTo(map);
+  // The colourings are base layers: Leaflet draws them as radio buttons, so
+  // exactly one of heat, wetness or none is on.
   L.control
-    .layers(null, {
-      [element.dataset.concernsLabel]: concernLayer,
-      [element.dataset.sensorsLabel]: sensorLayer,
-    })
+    .layers(
+      {
+        [element.dataset.sensorsHeatLabel]: sensorLayers.heat,
+        [element.dataset.sensorsWetLabel]: sensorLayers.wet,
+        [element.dataset.sensorsOffLabel]: noSensors,
+      },
+      { [element.dataset.concernsLabel]: concernLayer }
+    )
     .addTo(map);
+  map.on("baselayerchange", function (event) {
+    Object.keys(sensorLayers).forEach(function (name) {
+      const legend = document.getElementById("sensor-legend-" + name);
+      if (legend) legend.hidden = event.layer !== sensorLayers[name];
+    });
+  });
+
   CivicMap.fetchAll(element.dataset.sensorsUrl + "?page_size=1000").then(function (data) {
-    L.geoJSON(data, {
-      pointToLayer: function (feature, latlng) {
-        // 100 m cell: 0.0009° of latitude, 0.00147° of longitude at 52.5° N.
-        const bounds = [
-          [latlng.lat - 0.00045, latlng.lng - 0.000735],
-          [latlng.lat + 0.00045, latlng.lng + 0.000735],
-        ];
-        return L.rectangle(bounds, {
-          color: "#333", weight: 1, fillOpacity: 0.75,
-          fillColor: nightColour(feature.properties.night_anomaly),
-        });
-      },
-      onEachFeature: function (feature, layer) {
-        const p = feature.properties;
-        const night = p.night_anomaly === null ? "–" : p.night_anomaly.toFixed(1) + " °C";
-        layer.bindTooltip(document.createTextNode((p.name || "") + ": " + night));
-      },
-    }).addTo(sensorLayer);
+    Object.keys(COLOURINGS).forEach(function (name) {
+      const colouring = COLOURINGS[name];
+      L.geoJSON(data, {
+        pointToLayer: function (feature, latlng) {
+          // 100 m cell: 0.0009° of latitude, 0.00147° of longitude at 52.5° N.
+          const bounds = [
+            [latlng.lat - 0.00045, latlng.lng - 0.000735],
+            [latlng.lat + 0.00045, latlng.lng + 0.000735],
+          ];
+          return L.rectangle(bounds, {
+            pane: "sensors", color: "#333", weight: 1, fillOpacity: 0.75,
+            fillColor: colouring.colour(feature.properties),
+          });
+        },
+        onEachFeature: function (feature, layer) {
+          const p = feature.properties;
+          // Tooltips take HTML: a text node keeps a sensor's name plain text.
+          layer.bindTooltip(document.createTextNode((p.name || "") + ": " + colouring.label(p)));
+        },
+      }).addTo(sensorLayers[name]);
+    });
   });
 
   CivicMap.fetchAll(element.dataset.concernsUrl + "?status=published&status=linked&status=closed&page_size=1000").then(function (data) {
@@ -54,7 +111,7 @@
       pointToLayer: function (feature, latlng) {
         const theme = themes[feature.properties.theme] || { colour: "#555", name: "" };
         return L.circleMarker(latlng, {
-          radius: 7, color: "#222", weight: 1, fillColor: theme.colour, fillOpacity: 0.85,
+          pane: "concerns", radius: 7, color: "#222", weight: 1, fillColor: theme.colour, fillOpacity: 0.85,
         });
       },
       onEachFeature: function (feature, layer) {
