@@ -3,8 +3,9 @@
 Over the evidence period (the last EVIDENCE_DAYS days that have statistics)
 each sensor gets a summary: mean day and night anomaly against the network
 median, tropical nights, summer days, hours ≥ 30 °C, wet-feet hours, soil
-moisture and coverage (share of days with at least 80 % of the expected
-readings; CrowdQC o2). A challenge's figures are the means over the sensors
+moisture, the longest dry and wet soil spell (days) and coverage (share of
+days with at least 80 % of the expected readings; CrowdQC o2). A challenge's
+figures are the means over the sensors
 inside its geometry or within BUFFER_M of it; a neighbourhood's over the
 sensors inside it. Ranks put the hottest (most night warmth) and wettest
 (most wet-feet hours) first. The *why*: per district and for the whole
@@ -81,6 +82,8 @@ period AS (
            CASE WHEN 'wet_feet' = ANY(s.quantities) THEN sum(d.wet_feet_hours) END
                AS wet_feet_hours,
            avg(d.soil_mean) AS soil_moisture,
+           max(d.dry_spell_days) AS dry_spell_days,
+           max(d.wet_spell_days) AS wet_spell_days,
            count(*) FILTER (WHERE d.t_count >= %(full_day)s)::float
                / greatest((SELECT d1 - d0 + 1 FROM period), 1) AS coverage
     FROM sensors_sensor s
@@ -102,6 +105,8 @@ _FIGURES = """
         ('hours_30', hours_30, jsonb_build_object('per', 'sensor')),
         ('wet_feet_hours', wet_feet_hours, jsonb_build_object('per', 'sensor')),
         ('soil_moisture', soil_moisture, jsonb_build_object('unit', '%%')),
+        ('dry_spell_days', dry_spell_days, jsonb_build_object('longest', 'per sensor')),
+        ('wet_spell_days', wet_spell_days, jsonb_build_object('longest', 'per sensor')),
         ('heat_rank', heat_rank::float, jsonb_build_object('of', ranked)),
         ('wet_rank', wet_rank::float, jsonb_build_object('of', ranked))
     ) AS f(name, value, extra)
@@ -112,7 +117,8 @@ _GROUP_COLUMNS = """
         avg(night_anomaly) AS night_anomaly, avg(day_anomaly) AS day_anomaly,
         avg(tropical_nights) AS tropical_nights, avg(summer_days) AS summer_days,
         avg(hours_30) AS hours_30, avg(wet_feet_hours) AS wet_feet_hours,
-        avg(soil_moisture) AS soil_moisture
+        avg(soil_moisture) AS soil_moisture,
+        avg(dry_spell_days) AS dry_spell_days, avg(wet_spell_days) AS wet_spell_days
 """
 
 _CHALLENGE_SQL = f"""

@@ -210,6 +210,9 @@ class SensorDay(models.Model):
     soil_mean = models.FloatField(null=True)
     soil_count = models.PositiveIntegerField(default=0)
     wet_feet_hours = models.PositiveSmallIntegerField(default=0)
+    # Days in a row (up to this one) with wet / dry soil; NULL without soil data.
+    wet_spell_days = models.PositiveSmallIntegerField(null=True)
+    dry_spell_days = models.PositiveSmallIntegerField(null=True)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -35,16 +35,20 @@ def sensor_recent_days(*, sensor: Sensor, days: int = 14) -> list[dict]:
         cursor.execute(
             """
             WITH mine AS (
-                SELECT day, t_min, t_max, night_anomaly FROM sensors_sensorday
+                SELECT day, t_min, t_max, night_anomaly, soil_mean, dry_spell_days,
+                       wet_spell_days
+                FROM sensors_sensorday
                 WHERE sensor_id = %(sensor)s ORDER BY day DESC LIMIT %(days)s
             )
-            SELECT m.day, m.t_min, m.t_max, m.night_anomaly,
+            SELECT m.day, m.t_min, m.t_max, m.night_anomaly, m.soil_mean, m.dry_spell_days,
+                   m.wet_spell_days,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY d.t_min) AS area_t_min,
                    percentile_cont(0.5) WITHIN GROUP (ORDER BY d.t_max) AS area_t_max
             FROM mine m
             LEFT JOIN sensors_sensor s ON s.area_id = %(area)s
             LEFT JOIN sensors_sensorday d ON d.sensor_id = s.id AND d.day = m.day
-            GROUP BY m.day, m.t_min, m.t_max, m.night_anomaly
+            GROUP BY m.day, m.t_min, m.t_max, m.night_anomaly, m.soil_mean, m.dry_spell_days,
+                     m.wet_spell_days
             ORDER BY m.day
             """,
             {"sensor": sensor.pk, "days": days, "area": sensor.area_id},

@@ -73,6 +73,7 @@ def mine(request):
                 "sensor": sensor,
                 "days": days,
                 "chart": _chart(days),
+                "soil": any(day["soil_mean"] is not None for day in days),
                 "flags": selectors.sensor_flags_explained(sensor=sensor),
             }
         )

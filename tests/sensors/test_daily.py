@@ -58,10 +58,11 @@ def summer_day(two_sensors):
     return paved, green
 
 
-def test_a_day_is_summarised_as_computed_by_hand(summer_day):
+@pytest.mark.parametrize("shape", ["auto", "index", "scan"])
+def test_a_day_is_summarised_as_computed_by_hand(summer_day, shape):
     paved, green = summer_day
 
-    assert daily_stats_recompute_all_dirty() == 2
+    assert daily_stats_recompute_all_dirty(shape=shape) == 2
 
     row = SensorDay.objects.get(sensor=paved, day=DAY)
     assert (row.t_min, row.t_max, row.t_mean, row.t_count) == (20.0, 31.0, 24.0, 6)
@@ -90,7 +91,8 @@ def test_recomputing_twice_gives_the_same_rows(summer_day):
     assert list(SensorDay.objects.order_by("sensor", "day").values(*fields)) == first
 
 
-def test_a_flagged_reading_is_left_out(summer_day):
+@pytest.mark.parametrize("shape", ["index", "scan"])
+def test_a_flagged_reading_is_left_out(summer_day, shape):
     paved, _ = summer_day
     ReadingFlag.objects.create(
         sensor=paved,
@@ -99,7 +101,7 @@ def test_a_flagged_reading_is_left_out(summer_day):
         check_name="spike",
     )
 
-    daily_stats_recompute_all_dirty()
+    daily_stats_recompute_all_dirty(shape=shape)
 
     row = SensorDay.objects.get(sensor=paved, day=DAY)
     assert (row.t_max, row.hours_30, row.t_count) == (26.0, 0, 5)
@@ -155,3 +157,64 @@ def test_ingest_queues_the_recompute_after_commit(two_sensors, django_capture_on
 
     assert SensorDay.objects.get(sensor=paved).t_max == 28.0
     assert not DirtyDay.objects.exists()
+
+
+def test_the_readings_are_scanned_in_one_pass_only_when_most_of_the_table_waits():
+    from sensors.daily import _choose_shape
+
+    # One new day of 1,000 sensors in a summer of 13 M readings: per sensor-day lookups.
+    assert _choose_shape(1_000, 13_000_000) == "index"
+    # Every day of that summer: one pass over the table.
+    assert _choose_shape(92_000, 13_000_000) == "scan"
+    # A table never analysed (reltuples -1) gives no basis for a scan.
+    assert _choose_shape(92_000, -1) == "index"
+
+
+def soil_days(sensor, means: dict[int, float]):
+    """One soil reading per July day (its mean is the value)."""
+    ingest.readings_ingest(
+        sensor=sensor,
+        records=[
+            {"quantity": "soil_moisture", "observed_at": at(12, day=date(2026, 7, d)), "value": v}
+            for d, v in means.items()
+        ],
+    )
+
+
+def spells(sensor) -> list[tuple]:
+    return list(
+        SensorDay.objects.filter(sensor=sensor)
+        .order_by("day")
+        .values_list("day__day", "wet_spell_days", "dry_spell_days")
+    )
+
+
+def test_wet_and_dry_spells_count_days_in_a_row_and_a_gap_ends_them(two_sensors):
+    paved, green = two_sensors
+    # Wet above 40 %, dry below 15 %; 7 July has no data.
+    soil_days(paved, {1: 45.0, 2: 42.0, 3: 30.0, 4: 10.0, 5: 12.0, 6: 14.0, 8: 9.0})
+    ingest.readings_ingest(sensor=green, records=temps((at(12), 24.0)))
+
+    daily_stats_recompute_all_dirty()
+
+    assert spells(paved) == [
+        (1, 1, 0),
+        (2, 2, 0),
+        (3, 0, 0),
+        (4, 0, 1),
+        (5, 0, 2),
+        (6, 0, 3),
+        (8, 0, 1),
+    ]
+    assert spells(green) == [(1, None, None)]  # no soil sensor: no spells
+
+
+def test_a_late_reading_that_fills_a_gap_lengthens_the_spell_after_it(two_sensors):
+    paved, _ = two_sensors
+    soil_days(paved, {4: 10.0, 5: 12.0, 6: 14.0, 8: 9.0})
+    daily_stats_recompute_all_dirty()
+
+    soil_days(paved, {7: 11.0})  # arrives late
+    daily_stats_recompute_all_dirty()
+
+    assert [row[2] for row in spells(paved)] == [1, 2, 3, 4, 5]

@@ -165,3 +165,21 @@ def test_surroundings_are_computed_once_per_sensor_until_land_cover_changes(netw
 
     surroundings_recompute()
     assert SensorSurroundings.objects.get(sensor=first).green_100 > 0
+
+
+def test_a_neighbourhood_gets_the_longest_dry_spell_of_its_sensors_on_average(
+    network, neighbourhood
+):
+    # Sensor 0's soil was dry for 4 days in a row at most, sensor 1's for 2;
+    # the others measure no soil (NULL spells) and do not count.
+    for sensor, spells in ((network[0], [1, 2, 3, 4, 0]), (network[1], [0, 1, 2, 0, 0])):
+        for offset, length in enumerate(spells):
+            SensorDay.objects.filter(sensor=sensor, day=FIRST + timedelta(days=offset)).update(
+                dry_spell_days=length, wet_spell_days=0
+            )
+
+    evidence_recompute()
+
+    figures = _figures(area=neighbourhood)
+    assert figures["dry_spell_days"].value == pytest.approx((4 + 2) / 2)
+    assert figures["wet_spell_days"].value == 0

@@ -119,3 +119,28 @@ def test_the_section_says_how_fresh_the_figures_are(client, two_days):
 
     assert "have not been computed yet" in before
     assert "last brought up to date" in after
+
+
+def test_a_host_sees_how_many_days_their_soil_has_been_dry(client, resident, garden_sensor):
+    sensor, _ = garden_sensor
+    ingest.readings_ingest(
+        sensor=sensor,
+        records=[
+            {
+                "quantity": "soil_moisture",
+                "observed_at": datetime(2026, 7, day, 12, tzinfo=AMS).isoformat(),
+                "value": value,
+            }
+            for day, value in ((1, 30.0), (2, 12.0), (3, 11.0), (4, 10.0))
+        ],
+    )
+    daily_stats_recompute_all_dirty()
+    client.login(username=resident.username, password=PASSWORD)
+
+    english = client.get("/sensors/mine/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    dutch = client.get("/sensors/mine/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+    assert "Soil moisture" in english
+    assert "10 % · dry for 3 days in a row" in english
+    assert "12 % · dry for 1 day" in english
+    assert "3 dagen op rij droog" in dutch

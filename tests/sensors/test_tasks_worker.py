@@ -78,11 +78,10 @@ def test_a_run_killed_mid_way_loses_nothing_and_a_restarted_worker_finishes_it(
     municipality,
 ):
     from celery.contrib.testing.worker import start_worker
-    from django.conf import settings
     from django.db import connection
 
     from civic.celery import app
-    from sensors.daily import _RECOMPUTE_SQL
+    from sensors.daily import RECOMPUTE_SQL, recompute_params
 
     start = datetime(2026, 7, 20, tzinfo=AMS)
     sensor, token = sensor_register(
@@ -114,18 +113,7 @@ def test_a_run_killed_mid_way_loses_nothing_and_a_restarted_worker_finishes_it(
     with dying.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         (pid,) = cursor.fetchone()
-        cursor.execute(
-            _RECOMPUTE_SQL,
-            {
-                "batch": 10,
-                "tz": settings.TIME_ZONE,
-                "quantities": ["air_temperature"],
-                "day_from": 9,
-                "day_to": 18,
-                "night_from": 0,
-                "night_to": 6,
-            },
-        )
+        cursor.execute(RECOMPUTE_SQL["index"], recompute_params(batch=10))
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
     dying.close()
