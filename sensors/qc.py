@@ -52,45 +52,49 @@ BUDDY_MIN = 5
 _DAY_CHECKS_SQL = """
 WITH days AS (
     SELECT d::date AS day FROM unnest(%(days)s::date[]) d
-), win AS (
-    SELECT day, day::timestamp AT TIME ZONE %(tz)s AS t0,
-           (day + 1)::timestamp AT TIME ZONE %(tz)s AS t1 FROM days
-), ctx AS (
+), spans AS (
+    -- the days and their z-test hours as sets of instants, built once, so no
+    -- reading needs a time-zone lookup (a multirange test is a binary search)
+    SELECT range_agg(tstzrange(day::timestamp AT TIME ZONE %(tz)s,
+                               (day + 1)::timestamp AT TIME ZONE %(tz)s)) AS inside,
+           range_agg(tstzrange((day + %(z_from)s * interval '1 hour') AT TIME ZONE %(tz)s,
+                               (day + %(z_to)s * interval '1 hour') AT TIME ZONE %(tz)s)) AS z,
+           min(day)::timestamp AT TIME ZONE %(tz)s - interval '6 hours' AS c0,
+           (max(day) + 1)::timestamp AT TIME ZONE %(tz)s + interval '6 hours' AS c1
+    FROM days
+), shaped AS (
     -- the days' readings plus 6 hours either side, for the stuck and spike checks;
     -- one index range scan per sensor (readings arrive sensor by sensor in bulk
     -- loads, so the time-only BRIN index cannot narrow them down)
     SELECT r.sensor_id, r.observed_at, r.value,
-           EXISTS (SELECT 1 FROM win WHERE r.observed_at >= win.t0 AND r.observed_at < win.t1)
-               AS inside
+           (SELECT inside FROM spans) @> r.observed_at AS inside,
+           (SELECT z FROM spans) @> r.observed_at AS in_z,
+           lag(r.value) OVER seq AS prev_value, lag(r.observed_at) OVER seq AS prev_at,
+           lead(r.value) OVER seq AS next_value, lead(r.observed_at) OVER seq AS next_at
     FROM sensors_sensor s
     CROSS JOIN LATERAL (
         SELECT x.sensor_id, x.observed_at, x.value FROM sensors_reading x
         WHERE x.sensor_id = s.id AND x.quantity = 'air_temperature'
-          AND x.observed_at >= (SELECT min(t0) FROM win) - interval '6 hours'
-          AND x.observed_at < (SELECT max(t1) FROM win) + interval '6 hours'
+          AND x.observed_at >= (SELECT c0 FROM spans) AND x.observed_at < (SELECT c1 FROM spans)
     ) r
-), shaped AS (
-    SELECT sensor_id, observed_at, value, inside,
-        lag(value) OVER seq AS prev_value, lag(observed_at) OVER seq AS prev_at,
-        lead(value) OVER seq AS next_value, lead(observed_at) OVER seq AS next_at
-    FROM ctx
-    WINDOW seq AS (PARTITION BY sensor_id ORDER BY observed_at)
+    WINDOW seq AS (PARTITION BY r.sensor_id ORDER BY r.observed_at)
 ), runs AS (
-    -- runs of one unchanged value (gaps and islands): a new run starts at each change
+    -- runs of one unchanged value (gaps and islands): a new run starts at each
+    -- change. Only readings equal to a neighbour can belong to a run of two or
+    -- more, so the rest (nearly all) is left out before numbering.
     SELECT sensor_id, observed_at, value, inside,
            sum(CASE WHEN value = prev_value THEN 0 ELSE 1 END)
                OVER (PARTITION BY sensor_id ORDER BY observed_at) AS run
     FROM shaped
+    WHERE value = prev_value OR value = next_value
 ), long_runs AS (
     SELECT sensor_id, run FROM runs GROUP BY sensor_id, run
     HAVING max(observed_at) - min(observed_at) >= %(stuck)s::interval AND count(*) >= 12
 ), steps AS (
     SELECT sensor_id, observed_at, value,
            to_timestamp(floor(extract(epoch FROM observed_at) / 600) * 600) AS step
-    FROM ctx
-    WHERE inside
-      AND extract(hour FROM observed_at AT TIME ZONE %(tz)s) >= %(z_from)s
-      AND extract(hour FROM observed_at AT TIME ZONE %(tz)s) < %(z_to)s
+    FROM shaped
+    WHERE inside AND in_z
 ), stats AS (
     SELECT step, percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS median,
            count(*) AS n

@@ -387,3 +387,68 @@ def test_more_than_max_batch_records_are_refused(garden_sensor, monkeypatch):
         sensor=sensor, records=[record(observed_at=m) for m in moments[:3]]
     )
     assert result.stored == 3
+
+
+# --- queueing the recompute -----------------------------------------------------------------
+
+
+@pytest.fixture
+def debounced(settings, monkeypatch):
+    """A 2-second debounce as in production; returns the recompute messages sent."""
+    from django.core.cache import cache
+
+    from sensors.tasks import recompute_dirty_days
+
+    settings.SENSORS_RECOMPUTE_DEBOUNCE_S = 2
+    cache.delete("sensors:recompute-queued")
+    monkeypatch.setattr(ingest, "_queued_at", float("-inf"))
+    sent = []
+    monkeypatch.setattr(recompute_dirty_days, "apply_async", lambda **options: sent.append(options))
+    yield sent
+    cache.delete("sensors:recompute-queued")
+
+
+def test_a_burst_of_batches_queues_one_recompute_after_the_window(
+    garden_sensor, debounced, django_capture_on_commit_callbacks
+):
+    sensor, _raw = garden_sensor
+    with django_capture_on_commit_callbacks(execute=True):
+        for minute in range(20):
+            ingest.readings_ingest(
+                sensor=sensor, records=[record(observed_at=f"2026-07-01T12:{minute:02d}:00Z")]
+            )
+
+    assert debounced == [{"countdown": 2}]
+    assert len(dirty_days(sensor)) == 1
+
+
+def test_another_process_in_the_window_relies_on_the_run_already_queued(
+    garden_sensor, debounced, django_capture_on_commit_callbacks, monkeypatch
+):
+    sensor, _raw = garden_sensor
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest.readings_ingest(sensor=sensor, records=[record(observed_at="2026-07-01T12:00:00Z")])
+    # A second web process has not queued anything itself; the shared key tells it a
+    # run is already on its way.
+    monkeypatch.setattr(ingest, "_queued_at", float("-inf"))
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest.readings_ingest(sensor=sensor, records=[record(observed_at="2026-07-01T12:10:00Z")])
+
+    assert debounced == [{"countdown": 2}]
+
+
+def test_after_the_window_a_new_batch_queues_a_new_run(
+    garden_sensor, debounced, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.cache import cache
+
+    sensor, _raw = garden_sensor
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest.readings_ingest(sensor=sensor, records=[record(observed_at="2026-07-01T12:00:00Z")])
+    # Two seconds later: the queued run has started and the key has expired.
+    monkeypatch.setattr(ingest, "_queued_at", ingest._queued_at - 2)
+    cache.delete("sensors:recompute-queued")
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest.readings_ingest(sensor=sensor, records=[record(observed_at="2026-07-01T12:10:00Z")])
+
+    assert debounced == [{"countdown": 2}, {"countdown": 2}]
