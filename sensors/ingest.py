@@ -159,7 +159,7 @@ def readings_parse(*, sensor: Sensor, records) -> list[ParsedReading]:
 # and count what was stored.
 _INGEST_SQL = """
 WITH incoming AS (
-    SELECT q, t, v FROM unnest(%(q)s::text[], %(t)s::timestamptz[], %(v)s::float8[]) AS r(q, t, v)
+    SELECT q, t, v FROM unnest(%(q)b::text[], %(t)b::timestamptz[], %(v)b::float8[]) AS r(q, t, v)
 ), inserted AS (
     INSERT INTO sensors_reading (sensor_id, quantity, observed_at, value, received_at)
     SELECT %(sensor)s, q, t, v, now() FROM incoming
@@ -186,7 +186,8 @@ def readings_store(*, sensor: Sensor, readings: list[ParsedReading]) -> IngestRe
     with transaction.atomic():
         connection.ensure_connection()
         # A server-binding cursor: Django's default client-side binding would spell
-        # every value of the arrays out in the SQL text (measured in bench/).
+        # every value of the arrays out in the SQL text; and the arrays go in
+        # binary (%b), which skips quoting thousands of elements (measured in bench/).
         with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(
                 _INGEST_SQL,
