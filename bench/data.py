@@ -63,6 +63,67 @@ def make_sensors(n: int, seed: int) -> None:
     )
 
 
+GRID = 5  # neighbourhoods per side
+CHALLENGES = 40
+
+
+def make_places(seed: int) -> None:
+    """A municipality of 5 x 5 neighbourhoods over the sensors and 40 open heat challenges.
+
+    So the evidence step of (b) writes what it writes in production: figures
+    per challenge (sensors within 250 m) and per neighbourhood, and the
+    green-share fit. Sensors get their neighbourhood like sensor_register does.
+    """
+    rng = random.Random(seed + 1)
+    dlat = HALF_SIDE_M / 111_320
+    dlon = HALF_SIDE_M / (111_320 * math.cos(math.radians(CENTRE[1])))
+    west, south = CENTRE[0] - dlon, CENTRE[1] - dlat
+    sql(
+        """
+        INSERT INTO civic_area (kind, code, name, parent_id, geometry, population, attributes)
+        VALUES ('municipality', 'bench-gm', 'Bench', NULL,
+                ST_Multi(ST_MakeEnvelope(%s, %s, %s, %s, 4326)), NULL, '{}')
+        """,
+        [west, south, CENTRE[0] + dlon, CENTRE[1] + dlat],
+    )
+    sql(
+        """
+        INSERT INTO civic_area (kind, code, name, parent_id, geometry, population, attributes)
+        SELECT 'neighbourhood', format('bench-bu-%%s-%%s', x, y), format('Buurt %%s-%%s', x, y),
+               (SELECT id FROM civic_area WHERE code = 'bench-gm'),
+               ST_Multi(ST_MakeEnvelope(%(w)s + x * %(sx)s, %(s)s + y * %(sy)s,
+                                        %(w)s + (x + 1) * %(sx)s, %(s)s + (y + 1) * %(sy)s, 4326)),
+               1000, '{}'
+        FROM generate_series(0, %(n)s - 1) x, generate_series(0, %(n)s - 1) y
+        """,
+        {"w": west, "s": south, "sx": 2 * dlon / GRID, "sy": 2 * dlat / GRID, "n": GRID},
+    )
+    sql(
+        "UPDATE sensors_sensor s SET area_id = a.id FROM civic_area a"
+        " WHERE a.kind = 'neighbourhood' AND ST_Covers(a.geometry, s.location)"
+    )
+    sql(
+        "INSERT INTO civic_theme (slug, name_nl, name_en, description_nl, description_en,"
+        " colour, is_active, \"order\") VALUES ('bench-heat', 'Hitte', 'Heat', '', '',"
+        " '#c92a2a', true, 0)"
+    )
+    points = [
+        (CENTRE[0] + rng.uniform(-dlon, dlon), CENTRE[1] + rng.uniform(-dlat, dlat))
+        for _ in range(CHALLENGES)
+    ]
+    sql(
+        """
+        INSERT INTO civic_challenge (title, description, theme_id, geometry, area_id, owner_id,
+                                     status, created_at, updated_at)
+        SELECT format('Hitte %%s', i), '', (SELECT id FROM civic_theme WHERE slug = 'bench-heat'),
+               ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(lon, lat), 4326), 0.001)),
+               NULL, NULL, 'open', now(), now()
+        FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS t(i, lon, lat)
+        """,
+        [list(range(len(points))), [p[0] for p in points], [p[1] for p in points]],
+    )
+
+
 def make_times(start: date, days: int) -> list[datetime]:
     tz = ZoneInfo(settings.TIME_ZONE)
     first = datetime(start.year, start.month, start.day, tzinfo=tz).astimezone(UTC)

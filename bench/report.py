@@ -108,19 +108,20 @@ def write_results(r: dict) -> None:
         f"| median | {b['ingest']:.2f} s | {b['qc']:.2f} s | {b['stats']:.2f} s |"
         f" {b['evidence']:.2f} s | {b['total']:.2f} s | | |",
         "",
-        f"Of the ingest, queueing the {r['sensors']:,} Celery messages alone (one per"
-        f" readings_store call, `sensors.ingest._queue_recompute`, measured separately) takes"
-        f" {b['enqueue']:.2f} s.",
+        f"Of the ingest, {r['sensors']:,} calls of `sensors.ingest._queue_recompute` alone"
+        " (one per readings_store call, measured separately; after the first, calls within"
+        f" the debounce window return without a Redis round trip) take {b['enqueue']:.2f} s.",
         "",
         (
-            "The task's work now includes `sensors.evidence.evidence_recompute` (evidence per"
-            " challenge and neighbourhood), timed in the evidence column; but the bench"
-            " database has no areas, challenges or land cover, so that step has almost nothing"
-            " to write, and priorities do not exist yet. The figure will grow with them."
+            "The evidence column is `sensors.evidence.evidence_recompute`: figures for the"
+            f" {r.get('challenges', 0)} open challenges (sensors within 250 m) and the"
+            f" {r.get('neighbourhoods', 0)} neighbourhoods the bench database gets"
+            " (bench/data.py make_places), and the green-share fit (no land cover is loaded,"
+            " so every share is 0). Priorities are not built yet (a later issue); their"
+            " recompute will add to this figure."
             if b["has_evidence"]
-            else "Evidence per area/challenge and priorities do not exist yet (issue 3 points 6"
-            " and later): this figure covers QC + daily statistics only and will grow when"
-            " evidence lands."
+            else "Evidence per area/challenge does not exist yet: this figure covers QC +"
+            " daily statistics only."
         ),
         "",
         "### (c) full recompute details",

@@ -39,6 +39,7 @@ from django.db import connection  # noqa: E402
 import sensors.tasks as sensor_tasks  # noqa: E402
 from bench.data import (  # noqa: E402
     log,
+    make_places,
     make_sensors,
     make_times,
     make_values,
@@ -66,6 +67,11 @@ def reset() -> None:
         " sensors_sensormonthflag, sensors_devicetoken, sensors_sensor, civic_evidencerun"
         " RESTART IDENTITY CASCADE"
     )
+    # The bench database's own places (make_places); nothing else lives in it.
+    sql("DELETE FROM civic_evidence")
+    sql("DELETE FROM civic_challenge WHERE title LIKE 'Hitte %%'")
+    sql("DELETE FROM civic_theme WHERE slug = 'bench-heat'")
+    sql("DELETE FROM civic_area WHERE code LIKE 'bench-%%'")
 
 
 def truncate_readings() -> None:
@@ -280,6 +286,9 @@ def main() -> None:
     log("reset the sensors tables and insert the sensors")
     reset()
     make_sensors(args.sensors, args.seed)
+    make_places(args.seed)
+    r["challenges"] = one("SELECT count(*) FROM civic_challenge WHERE status = 'open'")
+    r["neighbourhoods"] = one("SELECT count(*) FROM civic_area WHERE kind = 'neighbourhood'")
     sensors = list(Sensor.objects.order_by("id"))
     times = make_times(first, args.days)
     log(f"generate {args.sensors:,} x {len(times):,} readings (seed {args.seed})")

@@ -72,7 +72,9 @@ period AS (
     -- the last EVIDENCE_DAYS days, or fewer when the network is younger
     SELECT greatest(max(day) - %(days)s + 1, min(day)) AS d0, max(day) AS d1
     FROM sensors_sensorday
-), summary AS (
+), summary AS MATERIALIZED (
+    -- computed once however often it is joined (the planner, misjudging the
+    -- areas, would otherwise rerun it per area)
     SELECT s.id AS sensor_id, s.location, s.area_id,
            avg(d.night_anomaly) AS night_anomaly,
            avg(d.day_anomaly) AS day_anomaly,
@@ -125,7 +127,10 @@ _CHALLENGE_SQL = f"""
 WITH {_SUMMARY_CTE}, grouped AS (
     SELECT c.id AS subject, {_GROUP_COLUMNS}
     FROM civic_challenge c
-    JOIN summary su ON ST_DWithin(c.geometry::geography, su.location::geography, %(buffer)s)
+    -- a cheap planar test in degrees first (a superset: a degree is at least
+    -- 50 km here), the exact distance in metres only for the few pairs left
+    JOIN summary su ON ST_DWithin(c.geometry, su.location, %(buffer_deg)s)
+     AND ST_DWithin(c.geometry::geography, su.location::geography, %(buffer)s)
     WHERE c.status <> 'closed' AND c.geometry IS NOT NULL
     GROUP BY c.id
 ), ranked AS (
@@ -222,6 +227,8 @@ def evidence_recompute() -> int:
         "days": EVIDENCE_DAYS,
         "full_day": FULL_DAY_READINGS,
         "buffer": BUFFER_M,
+        # metres → degrees, generous: a degree of longitude is > 50 km below 63° N
+        "buffer_deg": BUFFER_M / 50_000,
         "source": SOURCE,
     }
     written = surroundings_recompute(only_missing=True)
