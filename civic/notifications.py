@@ -18,7 +18,8 @@ def _recipients(event: WorkflowEvent) -> list[tuple[User, str]]:
     """(recipient, link) pairs; the actor never notifies themselves."""
     subject = event.subject
     if isinstance(subject, Concern):
-        people = [(subject.author, reverse("civic:concern_mine"))]
+        # no author: filed through an anonymous survey answer
+        people = [(subject.author, reverse("civic:concern_mine"))] if subject.author else []
     elif isinstance(subject, Challenge) and _challenge_event_is_public(event):
         authors = User.objects.filter(concerns__challenges=subject).distinct()
         people = [(author, reverse("civic:concern_mine")) for author in authors]

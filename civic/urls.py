@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("civic.api.urls")),
     path("api/v1/", include("sensors.api.urls")),
+    path("api/v1/", include("surveys.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("surveys/", include("surveys.urls")),

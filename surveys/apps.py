@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("Resident surveys")
+
+    def ready(self) -> None:
+        from surveys import workflow  # noqa: F401  (registers the survey transition table)

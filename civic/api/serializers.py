@@ -133,7 +133,8 @@ class ConcernSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         if is_staff_member(self.context["request"].user):
-            data["properties"]["author"] = instance.author.username
+            # A concern from an anonymous survey answer (invitation code) has no author.
+            data["properties"]["author"] = instance.author.username if instance.author else None
         return data
 
 

@@ -33,8 +33,11 @@ class Concern(models.Model):
         DUPLICATE = "duplicate", _("duplicate")
         NOT_ACTIONABLE = "not_actionable", _("not something the municipality can act on")
 
+    # NULL only for a concern from an anonymous survey answer (an invitation code).
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="concerns",
         verbose_name=_("author"),

@@ -1,0 +1,3 @@
+"""API of survey results and exports; included by surveys.api.urls."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of survey results (charts, map, exports); included by surveys.urls."""
+
+urlpatterns: list = []
