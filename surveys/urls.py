@@ -1,12 +1,11 @@
-"""Pages of surveys: the index and answering (surveys.views), building (surveys.builder_views),
-results (surveys.results_urls)."""
+"""Pages of surveys, one module per part: answering (surveys.answer_urls), building
+(surveys.builder_urls) and results (surveys.results_urls)."""
 
 from django.urls import include, path
 
-from surveys import views
-
 app_name = "surveys"
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", include("surveys.answer_urls")),
+    path("", include("surveys.builder_urls")),
     path("", include("surveys.results_urls")),
 ]

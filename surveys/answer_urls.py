@@ -1,0 +1,7 @@
+"""Pages for answering surveys (the section index, a survey's form); included by surveys.urls."""
+
+from django.urls import path
+
+from surveys import views
+
+urlpatterns = [path("", views.index, name="index")]

@@ -1,0 +1,3 @@
+"""API of surveys (building_urls); included by surveys.api.urls."""
+
+urlpatterns: list = []

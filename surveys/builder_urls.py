@@ -1,0 +1,3 @@
+"""Officers' pages for building surveys and handing out codes; included by surveys.urls."""
+
+urlpatterns: list = []
