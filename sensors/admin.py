@@ -1,4 +1,4 @@
-"""Admin of the sensor network: sensors, tokens (hash only), readings, pending work."""
+"""Admin of the sensor network: sensors, tokens (hash only), readings, imports, pending work."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -6,7 +6,7 @@ from leaflet.admin import LeafletGeoAdmin
 
 from civic import selectors as civic_selectors
 from sensors import services
-from sensors.models import DeviceToken, DirtyDay, Reading, Sensor
+from sensors.models import DeviceToken, DirtyDay, Reading, ReadingImport, Sensor
 
 
 class DeviceTokenInline(admin.TabularInline):
@@ -86,4 +86,55 @@ class DirtyDayAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReadingImport)
+class ReadingImportAdmin(admin.ModelAdmin):
+    """Read-only: imports are made by uploads and ended by their task.
+
+    The stored file is left out: it is never downloadable (MEDIA_URL is not served).
+    """
+
+    list_display = [
+        "original_name",
+        "uploaded_by",
+        "status",
+        "size",
+        "received",
+        "stored",
+        "error_count",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["original_name", "uploaded_by__username", "device_id"]
+    date_hierarchy = "created_at"
+    fields = [
+        "uploaded_by",
+        "original_name",
+        "size",
+        "device_id",
+        "language",
+        "status",
+        "received",
+        "stored",
+        "error_count",
+        "row_errors",
+        "error",
+        "attempts",
+        "created_at",
+        "queued_at",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,6 +1,7 @@
 """Sensors, their device tokens, their readings and the (sensor, day) work markers."""
 
 import hashlib
+import uuid
 
 from django.conf import settings
 from django.contrib.gis.db import models
@@ -281,3 +282,78 @@ class SensorSurroundings(models.Model):
     class Meta:
         verbose_name = _("sensor surroundings")
         verbose_name_plural = _("sensor surroundings")
+
+
+def reading_import_path(instance: "ReadingImport", filename: str) -> str:
+    # A random name, never the uploader's; MEDIA_URL is not served (see settings), so
+    # the file can only be read by the import task, never downloaded.
+    return f"sensor-imports/{uuid.uuid4().hex}.csv"
+
+
+class ReadingImport(models.Model):
+    """A large CSV file of readings, imported in the background: who sent it and how it went.
+
+    The file is kept only until the import ends (done or failed); the outcome,
+    with the refusal report naming line and column, stays on the row.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("importing")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="reading_imports",
+        verbose_name=_("uploaded by"),
+    )
+    file = models.FileField(_("stored file"), upload_to=reading_import_path, blank=True)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sensor = models.ForeignKey(
+        Sensor,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("chosen sensor"),
+    )
+    # Kept apart from `sensor`: if the chosen sensor is deleted before the import
+    # runs, the rows must not silently go to whatever their device_id column says.
+    device_id = models.CharField(_("chosen device id"), max_length=100, blank=True)
+    # The uploader's language: the report is written in it by the worker.
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    received = models.PositiveIntegerField(_("rows received"), default=0)
+    stored = models.PositiveIntegerField(_("readings stored"), default=0)
+    # The first refusal messages as [{"line", "column", "message"}], and how many there were.
+    row_errors = models.JSONField(_("problems in the file"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("number of problems"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    queued_at = models.DateTimeField(_("last queued at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("readings import")
+        verbose_name_plural = _("readings imports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["uploaded_by", "-created_at"], name="import_uploader_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def duplicates(self) -> int:
+        return self.received - self.stored
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

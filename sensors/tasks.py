@@ -6,6 +6,11 @@ from celery import shared_task
 from django.utils import timezone
 
 from civic.runs import run_recorded
+from sensors.csv_import import (
+    INFRASTRUCTURE_ERRORS,
+    reading_import_run,
+    reading_imports_requeue_stale,
+)
 from sensors.daily import daily_stats_recompute_all_dirty
 from sensors.evidence import evidence_recompute
 from sensors.qc import qc_dirty_days, qc_month
@@ -63,3 +68,31 @@ def month_qc() -> int:
         return flags
 
     return run_recorded(MONTH_QC_JOB, work)
+
+
+@shared_task(
+    name="sensors.import_readings_file",
+    acks_late=True,
+    autoretry_for=INFRASTRUCTURE_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=4,
+)
+def import_readings_file(import_id: int) -> int:
+    """Import one uploaded CSV file of readings (queue "ingest"); returns the readings stored.
+
+    Idempotent: the readings and the import's "done" are committed together
+    while its row is locked, so a second delivery finds it locked or finished
+    and does nothing, and a worker killed mid-way rolls everything back (the
+    sweep queues the import again). A bad file is not retried: it fails with
+    its report.
+    Only infrastructure errors (database, storage) are retried with backoff.
+    """
+    job = reading_import_run(import_id=import_id)
+    return job.stored if job else 0
+
+
+@shared_task(name="sensors.sweep_reading_imports", acks_late=True)
+def sweep_reading_imports() -> int:
+    """Beat job: queue again the imports whose message was lost or whose worker died."""
+    return reading_imports_requeue_stale()

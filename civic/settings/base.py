@@ -214,8 +214,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sensors.month_qc",
         "schedule": crontab(hour=3, minute=15),
     },
+    # Recompute the survey signal even if a queued run was lost (Redis down).
+    "surveys-signal-sweep": {
+        "task": "surveys.recompute_signal",
+        "schedule": 600.0,
+    },
+    # Queue again the CSV imports whose message was lost or whose worker died.
+    "sensors-reading-imports-sweep": {
+        "task": "sensors.sweep_reading_imports",
+        "schedule": 60.0,
+    },
 }
-CELERY_TASK_ROUTES = {"sensors.*": {"queue": "evidence"}}
+# An exact name wins over a pattern (Celery checks names first): file imports go to "ingest".
+CELERY_TASK_ROUTES = {
+    "sensors.import_readings_file": {"queue": "ingest"},
+    "sensors.*": {"queue": "evidence"},
+}
 
 # Concern limits (bad input gets a 400 naming the field).
 CIVIC_CONCERN_MAX_DESCRIPTION = 2000
