@@ -9,4 +9,6 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Resident surveys")
 
     def ready(self) -> None:
-        from surveys import workflow  # noqa: F401  (registers the survey transition table)
+        from surveys import receivers, workflow  # noqa: F401  (registers the transition table)
+
+        receivers.connect()

@@ -59,8 +59,8 @@ def isolated_celery() -> Iterator[str]:
         civic_celery_app,
         task_always_eager=False,
         task_default_queue=tag,
-        # The sensors tasks are routed to "evidence" in the settings; here too ours.
-        task_routes={"sensors.*": {"queue": tag}},
+        # The sensors and surveys tasks go to "evidence" in the settings; here to ours.
+        task_routes={"sensors.*": {"queue": tag}, "surveys.*": {"queue": tag}},
         control_exchange=tag,
         worker_hijack_root_logger=False,
     ):

@@ -229,6 +229,7 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_TASK_ROUTES = {
     "sensors.import_readings_file": {"queue": "ingest"},
     "sensors.*": {"queue": "evidence"},
+    "surveys.*": {"queue": "evidence"},  # the survey signal is evidence work too
 }
 
 # Concern limits (bad input gets a 400 naming the field).
@@ -237,6 +238,8 @@ CIVIC_PHOTO_MAX_BYTES = 8 * 1024 * 1024
 CIVIC_PHOTO_MAX_PIXELS = 40_000_000
 # One recompute per burst of sensor ingests (seconds; 0 = one per ingest).
 SENSORS_RECOMPUTE_DEBOUNCE_S = 2
+# One survey-signal recompute per burst of answers (seconds).
+SURVEYS_SIGNAL_DEBOUNCE_S = 10
 # Distances and areas are computed in this projected CRS (RD New).
 CIVIC_WORKING_SRID = 28992
 

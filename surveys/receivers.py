@@ -1,0 +1,82 @@
+"""Queue the survey signal's recompute after a response or a challenge changes.
+
+Connected in SurveysConfig.ready(). The task is queued after the commit (the
+worker must see the rows), once per burst of answers (a cache key and a
+countdown), and never lets a broker failure reach the resident: the beat
+sweep (CELERY_BEAT_SCHEDULE "surveys-signal-sweep") recomputes anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from surveys.models import Response
+
+logger = logging.getLogger(__name__)
+
+QUEUED_KEY = "surveys:signal-queued"
+# Seconds a burst of answers waits for one recompute; 0 queues one per change.
+# Settable as SURVEYS_SIGNAL_DEBOUNCE_S.
+DEFAULT_DEBOUNCE_S = 10
+# The challenge fields the signal reads; saving only other fields queues nothing.
+CHALLENGE_FIELDS = frozenset({"theme", "theme_id", "area", "area_id", "geometry", "status"})
+
+_queued_at = -math.inf  # time.monotonic() when this process last queued (or failed to)
+
+
+def signal_queue_recompute() -> None:
+    """Queue one recompute for a burst of changes; called after the commit.
+
+    The run starts `debounce` seconds after it is queued, so changes committed
+    in that window are in it; a process that queued moments ago skips even the
+    Redis round trip (not in the window's last half second, so a run about to
+    start is never relied on).
+    """
+    global _queued_at
+    from django.core.cache import cache
+
+    from surveys.tasks import recompute_signal
+
+    debounce = getattr(settings, "SURVEYS_SIGNAL_DEBOUNCE_S", DEFAULT_DEBOUNCE_S)
+    if debounce and time.monotonic() - _queued_at < max(debounce / 2, debounce - 0.5):
+        return
+    try:
+        if not debounce:
+            recompute_signal.delay()
+        elif cache.add(QUEUED_KEY, 1, timeout=debounce):
+            recompute_signal.apply_async(countdown=debounce)
+            _queued_at = time.monotonic()
+    except Exception:  # the answers are committed; the beat sweep catches up
+        # and so does this process: no second attempt (and warning) in this window.
+        _queued_at = time.monotonic()
+        logger.warning("Could not queue the survey signal recompute", exc_info=True)
+
+
+def response_changed(sender, instance, raw: bool = False, using: str = "default", **kwargs):
+    """A response was stored, changed or deleted: its answers may move a share."""
+    if not raw:
+        transaction.on_commit(signal_queue_recompute, using=using)
+
+
+def challenge_changed(
+    sender, instance, raw: bool = False, using: str = "default", update_fields=None, **kwargs
+):
+    """A challenge was created or its theme, area, geometry or status changed."""
+    if not raw and (update_fields is None or CHALLENGE_FIELDS & set(update_fields)):
+        transaction.on_commit(signal_queue_recompute, using=using)
+
+
+def connect() -> None:
+    post_save.connect(response_changed, sender=Response, dispatch_uid="surveys_signal_response")
+    post_delete.connect(
+        response_changed, sender=Response, dispatch_uid="surveys_signal_response_deleted"
+    )
+    post_save.connect(
+        challenge_changed, sender="civic.Challenge", dispatch_uid="surveys_signal_challenge"
+    )

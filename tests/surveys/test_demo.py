@@ -1,0 +1,67 @@
+"""The survey demo tells the Stadshagen story, through the real answering path, and only once."""
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from civic.models import Challenge, Concern, Evidence, User
+from surveys import demo
+from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.signal import NAME, SOURCE
+
+
+def _share(codes, theme: str) -> float:
+    rows = Evidence.objects.filter(
+        source=SOURCE, area__code__in=codes, name=f"theme_named_share_{theme}"
+    )
+    values = [row.value for row in rows]
+    assert len(values) == len(codes) and None not in values
+    return sum(values) / len(values)
+
+
+def test_a_small_survey_demo_tells_the_story_and_loads_once(db):
+    call_command("load_demo", "--core-only", stdout=StringIO())
+
+    counts = demo.load_demo(progress=lambda message: None, respondents=120)
+
+    survey = Survey.objects.get(title_nl=demo.TITLE_NL)
+    assert survey.status == Survey.Status.OPEN and survey.is_accepting()
+    assert counts["responses"] == Response.objects.filter(survey=survey).count() == 120
+    assert not Response.objects.filter(area__isnull=True).exists()
+    # Signed in and by letter; some letters never came back.
+    assert Response.objects.filter(respondent__isnull=False).count() >= 20
+    assert Response.objects.filter(invitation__isnull=False).count() >= 60
+    assert Invitation.objects.filter(used_at__isnull=True).count() >= 20
+    assert not Response.objects.filter(respondent__username__in=["resident", "resident2"]).exists()
+    # Every kind of question is answered.
+    kinds = set(Answer.objects.values_list("question__kind", flat=True))
+    assert kinds == set(Question.Kind.values)
+    # Consented map points became concerns, most of them published.
+    from_survey = Concern.objects.filter(source=Concern.Source.SURVEY)
+    assert from_survey.count() >= 10
+    assert from_survey.filter(status=Concern.Status.PUBLISHED).count() > from_survey.count() / 2
+    # The story: heat and flooding are named most in the low-lying neighbourhoods.
+    higher = sorted(set(demo.WORRIES) - set(demo.LOW_LYING))
+    for theme in ("heat", "flooding"):
+        assert _share(demo.LOW_LYING, theme) > _share(higher, theme) + 0.2
+    # Every open or draft challenge of the core demo carries the survey signal.
+    for challenge in Challenge.objects.exclude(status=Challenge.Status.CLOSED):
+        row = Evidence.objects.get(challenge=challenge, source=SOURCE, name=NAME)
+        assert row.value > 0.5, challenge.title
+    snapshot = (
+        Response.objects.count(),
+        Invitation.objects.count(),
+        Concern.objects.count(),
+        User.objects.count(),
+        Survey.objects.count(),
+    )
+
+    assert demo.load_demo(progress=lambda message: None, respondents=120)["responses"] == 0
+
+    assert snapshot == (
+        Response.objects.count(),
+        Invitation.objects.count(),
+        Concern.objects.count(),
+        User.objects.count(),
+        Survey.objects.count(),
+    )
