@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from civic.queueing import queue_debounced
 from sensors.models import Sensor
 from sensors.quantities import QUANTITIES
 
@@ -205,36 +205,18 @@ def readings_store(*, sensor: Sensor, readings: list[ParsedReading]) -> IngestRe
     return IngestResult(received=len(readings), stored=stored)
 
 
-_queued_at = -math.inf  # time.monotonic() when this process last queued a recompute
+RECOMPUTE_QUEUED_KEY = "sensors:recompute-queued"
 
 
 def _queue_recompute() -> None:
-    """Queue one recompute for a burst of ingests (it handles every dirty marker).
-
-    A thousand devices reporting in the same second need one recompute, not a
-    thousand; the task runs after the debounce window, so readings stored in
-    that window are in it. The beat sweep catches anything missed.
-    """
-    global _queued_at
-    from django.core.cache import cache
-
+    """Queue one recompute for a burst of ingests (it handles every dirty marker)."""
     from sensors.tasks import recompute_dirty_days
 
-    debounce = settings.SENSORS_RECOMPUTE_DEBOUNCE_S
-    # This process queued one moments ago: that run starts `debounce` seconds
-    # after it was queued, so it will see these markers too; skip the Redis
-    # round trip (a burst of 1,000 devices costs ~0.8 s otherwise, see bench/).
-    # Not the last half second of the window, so a run about to start is never relied on.
-    if debounce and time.monotonic() - _queued_at < max(debounce / 2, debounce - 0.5):
-        return
-    try:
-        if not debounce:
-            recompute_dirty_days.delay()
-        elif cache.add("sensors:recompute-queued", 1, timeout=debounce):
-            recompute_dirty_days.apply_async(countdown=debounce)
-            _queued_at = time.monotonic()
-    except Exception:  # the readings are committed; the beat sweep catches up
-        logger.warning("Could not queue the daily recompute", exc_info=True)
+    queue_debounced(
+        recompute_dirty_days,
+        key=RECOMPUTE_QUEUED_KEY,
+        debounce=settings.SENSORS_RECOMPUTE_DEBOUNCE_S,
+    )
 
 
 def readings_ingest(*, sensor: Sensor, records) -> IngestResult:

@@ -8,17 +8,12 @@ sweep (CELERY_BEAT_SCHEDULE "surveys-signal-sweep") recomputes anyway.
 
 from __future__ import annotations
 
-import logging
-import math
-import time
-
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from civic.queueing import queue_debounced
 from surveys.models import Response
-
-logger = logging.getLogger(__name__)
 
 QUEUED_KEY = "surveys:signal-queued"
 # Seconds a burst of answers waits for one recompute; 0 queues one per change.
@@ -27,35 +22,16 @@ DEFAULT_DEBOUNCE_S = 10
 # The challenge fields the signal reads; saving only other fields queues nothing.
 CHALLENGE_FIELDS = frozenset({"theme", "theme_id", "area", "area_id", "geometry", "status"})
 
-_queued_at = -math.inf  # time.monotonic() when this process last queued (or failed to)
-
 
 def signal_queue_recompute() -> None:
-    """Queue one recompute for a burst of changes; called after the commit.
-
-    The run starts `debounce` seconds after it is queued, so changes committed
-    in that window are in it; a process that queued moments ago skips even the
-    Redis round trip (not in the window's last half second, so a run about to
-    start is never relied on).
-    """
-    global _queued_at
-    from django.core.cache import cache
-
+    """Queue one recompute for a burst of changes; called after the commit."""
     from surveys.tasks import recompute_signal
 
-    debounce = getattr(settings, "SURVEYS_SIGNAL_DEBOUNCE_S", DEFAULT_DEBOUNCE_S)
-    if debounce and time.monotonic() - _queued_at < max(debounce / 2, debounce - 0.5):
-        return
-    try:
-        if not debounce:
-            recompute_signal.delay()
-        elif cache.add(QUEUED_KEY, 1, timeout=debounce):
-            recompute_signal.apply_async(countdown=debounce)
-            _queued_at = time.monotonic()
-    except Exception:  # the answers are committed; the beat sweep catches up
-        # and so does this process: no second attempt (and warning) in this window.
-        _queued_at = time.monotonic()
-        logger.warning("Could not queue the survey signal recompute", exc_info=True)
+    queue_debounced(
+        recompute_signal,
+        key=QUEUED_KEY,
+        debounce=getattr(settings, "SURVEYS_SIGNAL_DEBOUNCE_S", DEFAULT_DEBOUNCE_S),
+    )
 
 
 def response_changed(sender, instance, raw: bool = False, using: str = "default", **kwargs):

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from civic import queueing
 from sensors import ingest, services
 from sensors.models import DirtyDay, Reading, Sensor
 
@@ -401,7 +402,7 @@ def debounced(settings, monkeypatch):
 
     settings.SENSORS_RECOMPUTE_DEBOUNCE_S = 2
     cache.delete("sensors:recompute-queued")
-    monkeypatch.setattr(ingest, "_queued_at", float("-inf"))
+    monkeypatch.setattr(queueing, "_queued_at", {})
     sent = []
     monkeypatch.setattr(recompute_dirty_days, "apply_async", lambda **options: sent.append(options))
     yield sent
@@ -430,7 +431,7 @@ def test_another_process_in_the_window_relies_on_the_run_already_queued(
         ingest.readings_ingest(sensor=sensor, records=[record(observed_at="2026-07-01T12:00:00Z")])
     # A second web process has not queued anything itself; the shared key tells it a
     # run is already on its way.
-    monkeypatch.setattr(ingest, "_queued_at", float("-inf"))
+    monkeypatch.setattr(queueing, "_queued_at", {})
     with django_capture_on_commit_callbacks(execute=True):
         ingest.readings_ingest(sensor=sensor, records=[record(observed_at="2026-07-01T12:10:00Z")])
 
@@ -446,7 +447,8 @@ def test_after_the_window_a_new_batch_queues_a_new_run(
     with django_capture_on_commit_callbacks(execute=True):
         ingest.readings_ingest(sensor=sensor, records=[record(observed_at="2026-07-01T12:00:00Z")])
     # Two seconds later: the queued run has started and the key has expired.
-    monkeypatch.setattr(ingest, "_queued_at", ingest._queued_at - 2)
+    key = ingest.RECOMPUTE_QUEUED_KEY
+    monkeypatch.setitem(queueing._queued_at, key, queueing._queued_at[key] - 2)
     cache.delete("sensors:recompute-queued")
     with django_capture_on_commit_callbacks(execute=True):
         ingest.readings_ingest(sensor=sensor, records=[record(observed_at="2026-07-01T12:10:00Z")])

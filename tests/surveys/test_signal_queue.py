@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from civic import queueing
 from civic.models import Challenge, Evidence, EvidenceRun
 from surveys import receivers, services
 from surveys.signal import NAME, SOURCE
@@ -33,7 +34,7 @@ def queued(monkeypatch, settings):
     monkeypatch.setattr(recompute_signal, "apply_async", recorder)
     monkeypatch.setattr(recompute_signal, "delay", recorder)
     monkeypatch.setattr(receivers, "QUEUED_KEY", f"test-signal-{uuid.uuid4().hex}")
-    monkeypatch.setattr(receivers, "_queued_at", float("-inf"))
+    monkeypatch.setattr(queueing, "_queued_at", {})
     settings.SURVEYS_SIGNAL_DEBOUNCE_S = 30
     return recorder
 
@@ -115,7 +116,7 @@ def test_redis_down_does_not_break_the_answer(
         response = answer(survey, q)
 
     assert response.pk
-    assert "Could not queue the survey signal recompute" in caplog.text
+    assert "Could not queue surveys.recompute_signal" in caplog.text
 
 
 def test_the_task_records_its_run_and_writes_the_signal(survey, q, neighbourhood, heat):

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from civic import queueing
 from civic.models import Challenge, Evidence, EvidenceRun
 from surveys import receivers, services
 from surveys.signal import NAME, SOURCE
@@ -38,7 +39,7 @@ def test_submitted_answers_become_challenge_evidence_through_the_worker(
     # A short debounce, and a cache key no other test run shares.
     settings.SURVEYS_SIGNAL_DEBOUNCE_S = 1
     monkeypatch.setattr(receivers, "QUEUED_KEY", f"test-signal-{uuid.uuid4().hex}")
-    monkeypatch.setattr(receivers, "_queued_at", float("-inf"))
+    monkeypatch.setattr(queueing, "_queued_at", {})
     challenge = ChallengeFactory(
         theme=heat, area=neighbourhood, geometry=None, status=Challenge.Status.OPEN
     )
