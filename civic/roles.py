@@ -24,9 +24,18 @@ _VIEW_PUBLIC = [
     "civic.view_evidence",
 ]
 _VIEW_CORE = [*_VIEW_PUBLIC, "civic.view_challengeconcern", "civic.view_workflowevent"]
+# Council members read surveys and answers, never invitation codes (who got a
+# letter); the survey admin hides respondents from them.
+_VIEW_SURVEYS = [
+    "surveys.view_survey",
+    "surveys.view_question",
+    "surveys.view_option",
+    "surveys.view_response",
+    "surveys.view_answer",
+]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RESIDENT: [],
-    COUNCIL: _VIEW_PUBLIC,
+    COUNCIL: [*_VIEW_PUBLIC, *_VIEW_SURVEYS],
     OFFICER: [
         *_VIEW_CORE,
         "civic.change_area",

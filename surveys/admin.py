@@ -1,1 +1,374 @@
-"""Admin of surveys: nothing to register yet."""
+"""Admin of surveys: building (while nobody answered), codes and answers read-only.
+
+The status is never edited here: the "move" actions go through the
+workflow. Codes come only from the service (surveys.services.invitations_generate).
+Council members read surveys and answers but never see who answered.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from civic import workflow
+from civic.roles import is_staff_member
+from surveys.models import Answer, Invitation, Option, Question, Response, Survey
+from surveys.workflow import SURVEY_WORKFLOW  # noqa: F401  (the table is registered)
+
+FROZEN = _("This survey has responses; copy it to change its questions.")
+
+
+def _has_responses(survey: Survey | None) -> bool:
+    return survey is not None and survey.pk is not None and survey.responses.exists()
+
+
+def _move_action(target: str, label):
+    def act(modeladmin, request, queryset):
+        done, failed = 0, []
+        for survey in queryset:
+            try:
+                workflow.transition(survey, target, actor=request.user)
+                done += 1
+            except (ValidationError, PermissionDenied) as error:
+                failed.append(f"#{survey.pk}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+        if done:
+            modeladmin.message_user(request, _("%(n)d moved.") % {"n": done})
+        for problem in failed:
+            modeladmin.message_user(request, problem, level=messages.ERROR)
+
+    act.__name__ = f"move_to_{target}"
+    act.short_description = label
+    act.allowed_permissions = ("change",)
+    return act
+
+
+class QuestionAdminForm(forms.ModelForm):
+    """The kind-specific rules of surveys.services, for edits by hand."""
+
+    class Meta:
+        model = Question
+        fields = [
+            "survey",
+            "position",
+            "kind",
+            "text_nl",
+            "text_en",
+            "help_nl",
+            "help_en",
+            "required",
+            "min_value",
+            "max_value",
+            "theme",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        survey = cleaned.get("survey") or getattr(self.instance, "survey", None)
+        if survey is not None and _has_responses(survey):
+            raise ValidationError(FROZEN)
+        kind = cleaned.get("kind")
+        if kind != Question.Kind.NUMBER and (
+            cleaned.get("min_value") is not None or cleaned.get("max_value") is not None
+        ):
+            self.add_error("min_value", _("Only number questions have bounds."))
+        if kind != Question.Kind.MAP_POINT and cleaned.get("theme") is not None:
+            self.add_error("theme", _("Only map-point questions have a theme."))
+        return cleaned
+
+
+class QuestionInline(admin.TabularInline):
+    """Questions in order; read-only once the survey has responses."""
+
+    model = Question
+    form = QuestionAdminForm
+    extra = 0
+    fields = [
+        "position",
+        "kind",
+        "text_nl",
+        "text_en",
+        "required",
+        "min_value",
+        "max_value",
+        "theme",
+    ]
+    show_change_link = True
+    ordering = ["position"]
+
+    def has_add_permission(self, request, obj=None):
+        return not _has_responses(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _has_responses(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _has_responses(obj) and super().has_delete_permission(request, obj)
+
+
+class SurveyAdminForm(forms.ModelForm):
+    class Meta:
+        model = Survey
+        fields = ["title_nl", "title_en", "intro_nl", "intro_en", "area", "opens_at", "closes_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("Close the survey after it opens."))
+        return cleaned
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    form = SurveyAdminForm
+    list_display = [
+        "title_nl",
+        "status",
+        "area",
+        "opens_at",
+        "closes_at",
+        "question_count",
+        "response_count",
+    ]
+    list_filter = ["status", ("area", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["title_nl", "title_en"]
+    readonly_fields = [
+        "status",
+        "question_count",
+        "response_count",
+        "copied_from",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    inlines = [QuestionInline]
+    actions = [
+        _move_action(Survey.Status.OPEN, _("Open selected surveys")),
+        _move_action(Survey.Status.CLOSED, _("Close selected surveys")),
+        _move_action(Survey.Status.ARCHIVED, _("Archive selected surveys")),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("area")
+            .annotate(
+                _questions=Count("questions", distinct=True),
+                _responses=Count("responses", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("questions"), ordering="_questions")
+    def question_count(self, obj) -> int:
+        return obj._questions if hasattr(obj, "_questions") else obj.questions.count()
+
+    @admin.display(description=_("responses"), ordering="_responses")
+    def response_count(self, obj) -> int:
+        return obj._responses if hasattr(obj, "_responses") else obj.responses.count()
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # Map answers were checked against the area.
+        return [*fields, "area"] if _has_responses(obj) else fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            workflow.record_creation(obj, actor=request.user)
+
+
+class OptionInline(admin.TabularInline):
+    model = Option
+    extra = 0
+    fields = ["position", "label_nl", "label_en", "theme"]
+    ordering = ["position"]
+
+    def _frozen(self, question) -> bool:
+        return question is not None and _has_responses(question.survey)
+
+    def has_add_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    form = QuestionAdminForm
+    list_display = ["survey", "position", "kind", "text_nl", "required", "theme"]
+    list_filter = ["kind", ("survey", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["text_nl", "text_en", "survey__title_nl"]
+    list_select_related = ["survey", "theme"]
+    inlines = [OptionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A question does not move to another survey.
+        return ["survey"] if obj is not None else []
+
+    def has_change_permission(self, request, obj=None):
+        frozen = obj is not None and _has_responses(obj.survey)
+        return not frozen and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        frozen = obj is not None and _has_responses(obj.survey)
+        return not frozen and super().has_delete_permission(request, obj)
+
+
+@admin.register(Option)
+class OptionAdmin(admin.ModelAdmin):
+    list_display = ["question", "position", "label_nl", "label_en", "theme"]
+    list_filter = [("question__survey", admin.RelatedOnlyFieldListFilter), "theme"]
+    search_fields = ["label_nl", "label_en"]
+    list_select_related = ["question", "theme"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["question"] if obj is not None else []
+
+    def has_change_permission(self, request, obj=None):
+        frozen = obj is not None and _has_responses(obj.question.survey)
+        return not frozen and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        frozen = obj is not None and _has_responses(obj.question.survey)
+        return not frozen and super().has_delete_permission(request, obj)
+
+
+class UsedFilter(admin.SimpleListFilter):
+    title = _("used")
+    parameter_name = "used"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(used_at__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """View only: codes are made in batches by the service (the officers' invitations page)."""
+
+    list_display = ["code", "survey", "area", "batch", "used_at", "created_at"]
+    list_filter = [("survey", admin.RelatedOnlyFieldListFilter), "batch", UsedFilter]
+    search_fields = ["code", "batch"]
+    list_select_related = ["survey", "area"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Who answered, and how to recognise a flood of answers: officers only.
+PERSONAL_RESPONSE_FIELDS = ("respondent", "invitation", "client_hash")
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    can_delete = False
+    fields = ["question", "text", "number", "options", "point", "polygon", "concern"]
+    readonly_fields = fields
+    ordering = ["question__position"]
+
+    def get_fields(self, request, obj=None):
+        if is_staff_member(request.user):
+            return self.fields
+        # A concern made from an answer may be unpublished.
+        return [f for f in self.fields if f != "concern"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    """View only; council members see the answers, never who gave them."""
+
+    list_display = ["id", "survey", "area", "consent_publish", "submitted_at", "updated_at"]
+    list_filter = [
+        ("survey", admin.RelatedOnlyFieldListFilter),
+        ("area", admin.RelatedOnlyFieldListFilter),
+        "consent_publish",
+    ]
+    list_select_related = ["survey", "area"]
+    date_hierarchy = "submitted_at"
+    inlines = [AnswerInline]
+    fields = [
+        "survey",
+        "respondent",
+        "invitation",
+        "area",
+        "consent_publish",
+        "client_hash",
+        "submitted_at",
+        "updated_at",
+    ]
+
+    def get_list_display(self, request):
+        if is_staff_member(request.user):
+            return [*self.list_display[:2], "respondent", *self.list_display[2:]]
+        return self.list_display
+
+    def get_search_fields(self, request):
+        if is_staff_member(request.user):
+            return ["respondent__username", "respondent__email", "invitation__code"]
+        return []
+
+    def get_fields(self, request, obj=None):
+        if is_staff_member(request.user):
+            return self.fields
+        return [f for f in self.fields if f not in PERSONAL_RESPONSE_FIELDS]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Answer)
+class AnswerAdmin(admin.ModelAdmin):
+    """View only: answers change only through the resident's own response."""
+
+    list_display = ["response", "question", "text", "number", "options"]
+    list_filter = [("question__survey", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["response", "question"]
+    fields = ["response", "question", "text", "number", "options", "point", "polygon", "concern"]
+
+    def get_fields(self, request, obj=None):
+        if is_staff_member(request.user):
+            return self.fields
+        return [f for f in self.fields if f != "concern"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -105,17 +105,23 @@ def survey_create(
     return survey
 
 
-SURVEY_FIELDS = ("title_nl", "title_en", "intro_nl", "intro_en", "opens_at", "closes_at")
+SURVEY_FIELDS = ("title_nl", "title_en", "intro_nl", "intro_en", "opens_at", "closes_at", "area")
 
 
 def survey_update(*, actor, survey: Survey, **changes: Any) -> Survey:
-    """Change the texts or dates (allowed at any time; the questions are another matter)."""
+    """Change the texts or dates (allowed at any time; the questions are another matter).
+
+    The area may change only while there are no responses: map answers were
+    checked against it.
+    """
     _require_staff(actor)
     unknown = sorted(set(changes) - set(SURVEY_FIELDS))
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed here.")] for name in unknown})
     if "title_nl" in changes and not (changes["title_nl"] or "").strip():
         raise ValidationError({"title_nl": [_("Give the survey a Dutch title.")]})
+    if "area" in changes and changes["area"] is None:
+        raise ValidationError({"area": [_("Choose the area the survey is about.")]})
     errors = _clean_dates(
         changes.get("opens_at", survey.opens_at), changes.get("closes_at", survey.closes_at)
     )
@@ -123,6 +129,10 @@ def survey_update(*, actor, survey: Survey, **changes: Any) -> Survey:
         raise ValidationError(errors)
     with transaction.atomic():
         locked = Survey.objects.select_for_update().get(pk=survey.pk)
+        if "area" in changes and changes["area"].pk != locked.area_id and locked.responses.exists():
+            raise ValidationError(
+                {"area": [_("This survey has responses; copy it to change its area.")]}
+            )
         for name, value in changes.items():
             setattr(locked, name, value.strip() if isinstance(value, str) else value)
         locked.save()
@@ -286,6 +296,8 @@ def invitations_generate(
         raise ValidationError({"count": [_("Ask for 1 to %(n)d codes.") % {"n": MAX_CODES}]})
     if area is not None and area.kind != Area.Kind.NEIGHBOURHOOD:
         raise ValidationError({"area": [_("Codes are handed out per neighbourhood.")]})
+    if area is not None and not _inside(area.geometry.point_on_surface, survey.area):
+        raise ValidationError({"area": [_("Choose a neighbourhood in the survey's area.")]})
     if survey.status == Survey.Status.ARCHIVED:
         raise ValidationError({"survey": [_("This survey is archived.")]})
     with transaction.atomic():
