@@ -4,4 +4,8 @@ from django.urls import path
 
 from surveys import views
 
-urlpatterns = [path("", views.index, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:pk>/", views.answer, name="answer"),
+    path("<int:pk>/thanks/", views.answer_thanks, name="answer_thanks"),
+]

@@ -1,3 +1,18 @@
-"""API of surveys (answering_urls); included by surveys.api.urls."""
+"""API of answering surveys: submit a response, read one's own; included by surveys.api.urls."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from surveys.api import answering
+
+urlpatterns = [
+    path(
+        "surveys/<int:survey_id>/responses/",
+        answering.ResponseSubmitView.as_view(),
+        name="survey-response-submit",
+    ),
+    path(
+        "surveys/<int:survey_id>/my-response/",
+        answering.MyResponseView.as_view(),
+        name="survey-my-response",
+    ),
+]
