@@ -33,6 +33,15 @@ def surveys_accepting(*, now: datetime | None = None) -> QuerySet[Survey]:
     )
 
 
+def surveys_with_public_results() -> QuerySet[Survey]:
+    """Closed and archived surveys: their results are public (surveys.results)."""
+    return (
+        Survey.objects.filter(status__in=[Survey.Status.CLOSED, Survey.Status.ARCHIVED])
+        .select_related("area")
+        .order_by("-closes_at", "-id")
+    )
+
+
 def survey_questions(*, survey: Survey) -> list[Question]:
     """The survey's questions in order, each with its options in order (two queries)."""
     return list(survey.questions.prefetch_related("options").order_by("position"))

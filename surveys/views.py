@@ -25,6 +25,7 @@ def index(request):
         "surveys/index.html",
         {
             "surveys": list(selectors.surveys_accepting()),
+            "finished": list(selectors.surveys_with_public_results()[:20]),
             "answered": answered,
             "answered_ids": {response.survey_id for response in answered},
         },
