@@ -158,7 +158,12 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": int(os.environ["DJANGO_NUM_PROXIES"])
     if os.environ.get("DJANGO_NUM_PROXIES")
     else None,
-    "DEFAULT_THROTTLE_RATES": {"anon": "600/hour", "user": "3000/hour", "token": "20/minute"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "600/hour",
+        "user": "3000/hour",
+        "token": "20/minute",
+        "survey_answer": "30/hour",  # anonymous survey answers (codes), per address
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Participatory planning workflow API",
