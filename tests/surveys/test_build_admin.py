@@ -121,6 +121,7 @@ def test_the_open_action_goes_through_the_workflow(client, officer, draft_survey
         admin_url(Survey, "changelist"),
         {"action": "move_to_open", "_selected_action": [draft_survey.pk, empty.pk]},
         follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     draft_survey.refresh_from_db()
@@ -247,6 +248,7 @@ def test_the_admin_refuses_a_survey_that_closes_before_it_opens(client, officer,
             "questions-TOTAL_FORMS": "0",
             "questions-INITIAL_FORMS": "0",
         },
+        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert response.status_code == 200
