@@ -288,8 +288,9 @@ class AnswerInline(admin.TabularInline):
     def get_fields(self, request, obj=None):
         if is_staff_member(request.user):
             return self.fields
-        # A concern made from an answer may be unpublished.
-        return [f for f in self.fields if f != "concern"]
+        # A concern made from an answer may be unpublished; free text may name
+        # people (council members read figures, as on the results page).
+        return [f for f in self.fields if f not in ("concern", "text")]
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
@@ -362,7 +363,14 @@ class AnswerAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if is_staff_member(request.user):
             return self.fields
-        return [f for f in self.fields if f != "concern"]
+        # Council members read figures, not free text (it may name people), as on
+        # the results page; nor the concern it became.
+        return [f for f in self.fields if f not in ("concern", "text")]
+
+    def get_list_display(self, request):
+        if is_staff_member(request.user):
+            return self.list_display
+        return [f for f in self.list_display if f != "text"]
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)

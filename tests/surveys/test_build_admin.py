@@ -256,3 +256,28 @@ def test_the_admin_refuses_a_survey_that_closes_before_it_opens(client, officer,
         "Close the survey after it opens."
     ]
     assert not Survey.objects.exists()
+
+
+def test_council_members_do_not_read_free_text_answers_in_the_admin(
+    client, council, officer, survey, resident
+):
+    street = survey.questions.get(kind=K.SHORT_TEXT)
+    choice = survey.questions.get(kind=K.SINGLE_CHOICE)
+    services.response_submit(
+        survey=survey,
+        respondent=resident,
+        answers={street.pk: "Dobbestraat 12", choice.pk: choice.options.first().pk},
+    )
+    answer = Answer.objects.get(question=street)
+
+    client.force_login(council)
+    council_pages = [
+        client.get(admin_url(Answer, "changelist")).content.decode(),
+        client.get(admin_url(Answer, "change", answer.pk)).content.decode(),
+        client.get(admin_url(Response, "change", answer.response_id)).content.decode(),
+    ]
+    client.force_login(officer)
+    officer_page = client.get(admin_url(Answer, "change", answer.pk)).content.decode()
+
+    assert all("Dobbestraat 12" not in page for page in council_pages)
+    assert "Dobbestraat 12" in officer_page
