@@ -144,7 +144,7 @@ def mark_all_dirty(first: date, days: int) -> int:
 
 BARE_AGGREGATE = """
 CREATE TEMP TABLE bench_bare_daily AS
-SELECT sensor_id, (observed_at AT TIME ZONE %s)::date AS day,
+SELECT sensor_id, (observed_at AT TIME ZONE %(tz)s)::date AS day,
        min(value) AS t_min, max(value) AS t_max, avg(value) AS t_mean, count(*) AS t_count
 FROM sensors_reading
 WHERE quantity = 'air_temperature'
@@ -152,10 +152,39 @@ GROUP BY 1, 2
 """
 
 
-def bench_bare_aggregate() -> tuple[float, int]:
+# The issue's baseline: one hand-written statement computing the same daily air
+# temperature statistics as sensors_sensorday holds (min, max, mean, count,
+# hours whose mean is >= 25 and >= 30 °C, day and night means) from every
+# reading, without QC, dirty markers, upserts or anomalies. Hours need their own
+# level (an hour's mean decides whether it counts), so it groups twice.
+SAME_STATISTICS_AGGREGATE = """
+CREATE TEMP TABLE bench_bare_daily AS
+WITH hourly AS (
+    SELECT sensor_id, date_trunc('hour', observed_at) AS hour,
+           min(value) AS low, max(value) AS high, sum(value) AS total, count(*) AS n
+    FROM sensors_reading
+    WHERE quantity = 'air_temperature'
+    GROUP BY 1, 2
+), local AS (
+    SELECT *, hour AT TIME ZONE %(tz)s AS at FROM hourly
+)
+SELECT sensor_id, at::date AS day,
+       min(low) AS t_min, max(high) AS t_max, sum(total) / sum(n) AS t_mean, sum(n) AS t_count,
+       count(*) FILTER (WHERE total / n >= 25) AS hours_25,
+       count(*) FILTER (WHERE total / n >= 30) AS hours_30,
+       sum(total) FILTER (WHERE extract(hour FROM at) BETWEEN 9 AND 17)
+           / sum(n) FILTER (WHERE extract(hour FROM at) BETWEEN 9 AND 17) AS day_mean,
+       sum(total) FILTER (WHERE extract(hour FROM at) BETWEEN 0 AND 5)
+           / sum(n) FILTER (WHERE extract(hour FROM at) BETWEEN 0 AND 5) AS night_mean
+FROM local
+GROUP BY 1, 2
+"""
+
+
+def bench_bare_aggregate(statement: str = BARE_AGGREGATE) -> tuple[float, int]:
     sql("DROP TABLE IF EXISTS bench_bare_daily")
     started = time.perf_counter()
-    sql(BARE_AGGREGATE, [settings.TIME_ZONE])
+    sql(statement, {"tz": settings.TIME_ZONE})
     elapsed = time.perf_counter() - started
     rows = one("SELECT count(*) FROM bench_bare_daily")
     sql("DROP TABLE bench_bare_daily")
@@ -333,6 +362,11 @@ def main() -> None:
         elapsed, bare_rows = bench_bare_aggregate()
         bare_runs.append(elapsed)
         log(f"  bare GROUP BY: {elapsed:.1f} s ({bare_rows:,} rows)")
+    same_runs = []
+    for _ in range(args.repeats):
+        elapsed, same_rows = bench_bare_aggregate(SAME_STATISTICS_AGGREGATE)
+        same_runs.append(elapsed)
+        log(f"  same statistics by hand: {elapsed:.1f} s ({same_rows:,} rows)")
     stats_runs = []
     sensor_days = 0
     for i in range(args.repeats):
@@ -349,11 +383,16 @@ def main() -> None:
         "bare_runs": bare_runs,
         "bare": median(bare_runs),
         "bare_rows": bare_rows,
+        "same_runs": same_runs,
+        "same": median(same_runs),
         "stats_runs": stats_runs,
         "stats": median(stats_runs),
         "sensor_days": sensor_days,
     }
-    c["ratio"] = c["stats"] / c["bare"]
+    # The target compares with the same statistics by hand; the min/max/avg/count
+    # aggregate is reported too, as the cheapest possible pass over the rows.
+    c["ratio"] = c["stats"] / c["same"]
+    c["ratio_bare"] = c["stats"] / c["bare"]
     if not args.skip_full_qc:
         log("(c) qc_days over the whole period (marks every sensor-day dirty again)")
         sql("DELETE FROM sensors_dirtyday")

@@ -66,15 +66,19 @@ ON CONFLICT (sensor_id) DO UPDATE SET
     computed_at = excluded.computed_at
 """
 
-# Per-sensor summaries over the period, shared by the statements below.
-_SUMMARY_CTE = """
-period AS (
+# Per-sensor summaries over the period, computed once per recompute into two
+# temporary tables that the statements below read (each used to recompute
+# them: three passes over every sensor-day of the period).
+_SUMMARY_SQL = [
+    "DROP TABLE IF EXISTS pg_temp.evidence_period, pg_temp.sensor_summary",
+    """
+    CREATE TEMP TABLE evidence_period ON COMMIT DROP AS
     -- the last EVIDENCE_DAYS days, or fewer when the network is younger
     SELECT greatest(max(day) - %(days)s + 1, min(day)) AS d0, max(day) AS d1
     FROM sensors_sensorday
-), summary AS MATERIALIZED (
-    -- computed once however often it is joined (the planner, misjudging the
-    -- areas, would otherwise rerun it per area)
+    """,
+    """
+    CREATE TEMP TABLE sensor_summary ON COMMIT DROP AS
     SELECT s.id AS sensor_id, s.location, s.area_id,
            avg(d.night_anomaly) AS night_anomaly,
            avg(d.day_anomaly) AS day_anomaly,
@@ -87,13 +91,19 @@ period AS (
            max(d.dry_spell_days) AS dry_spell_days,
            max(d.wet_spell_days) AS wet_spell_days,
            count(*) FILTER (WHERE d.t_count >= %(full_day)s)::float
-               / greatest((SELECT d1 - d0 + 1 FROM period), 1) AS coverage
+               / greatest((SELECT d1 - d0 + 1 FROM evidence_period), 1) AS coverage
     FROM sensors_sensor s
     JOIN sensors_sensorday d ON d.sensor_id = s.id
     WHERE s.status <> 'retired'
-      AND d.day BETWEEN (SELECT d0 FROM period) AND (SELECT d1 FROM period)
+      AND d.day BETWEEN (SELECT d0 FROM evidence_period) AND (SELECT d1 FROM evidence_period)
     GROUP BY s.id
-)
+    """,
+    # Small tables the planner would otherwise guess at (it then reran joins per area).
+    "ANALYZE pg_temp.sensor_summary",
+]
+_SUMMARY_CTE = """
+period AS (SELECT d0, d1 FROM evidence_period),
+summary AS (SELECT * FROM sensor_summary)
 """
 
 _FIGURES = """
@@ -233,6 +243,8 @@ def evidence_recompute() -> int:
     }
     written = surroundings_recompute(only_missing=True)
     with transaction.atomic(), connection.cursor() as cursor:
+        for statement in _SUMMARY_SQL:
+            cursor.execute(statement, params)
         for statement in (_CHALLENGE_SQL, _AREA_SQL, _GREEN_SQL):
             cursor.execute(statement, params)
             written += cursor.rowcount
