@@ -270,7 +270,7 @@ def drain_queue() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sensors", type=int, default=int(os.environ.get("BENCH_SENSORS", 1000)))
-    parser.add_argument("--days", type=int, default=int(os.environ.get("BENCH_DAYS", 30)))
+    parser.add_argument("--days", type=int, default=int(os.environ.get("BENCH_DAYS", 92)))
     parser.add_argument("--start", default="2025-06-01", help="first local day")
     parser.add_argument(
         "--chunk", type=int, default=10_000, help="readings per readings_store call"
