@@ -222,8 +222,24 @@ class QuestionAdmin(admin.ModelAdmin):
         return not frozen and super().has_delete_permission(request, obj)
 
 
+class OptionAdminForm(forms.ModelForm):
+    """An option added by hand may not change a question that was answered already."""
+
+    class Meta:
+        model = Option
+        fields = ["question", "position", "label_nl", "label_en", "theme"]
+
+    def clean(self):
+        cleaned = super().clean()
+        question = cleaned.get("question") or getattr(self.instance, "question", None)
+        if question is not None and _has_responses(question.survey):
+            raise ValidationError(FROZEN)
+        return cleaned
+
+
 @admin.register(Option)
 class OptionAdmin(admin.ModelAdmin):
+    form = OptionAdminForm
     list_display = ["question", "position", "label_nl", "label_en", "theme"]
     list_filter = [("question__survey", admin.RelatedOnlyFieldListFilter), "theme"]
     search_fields = ["label_nl", "label_en"]

@@ -332,6 +332,12 @@ def _inside(geometry: GEOSGeometry, area: Area) -> bool:
     return Area.objects.filter(pk=area.pk, geometry__covers=geometry).exists()
 
 
+def _refuse_nul(text: str) -> None:
+    # PostgreSQL refuses NUL in text: without this check the save fails with a 500.
+    if "\x00" in text:
+        raise ValueError(_("Remove the null character (U+0000) from the text."))
+
+
 def _clean_answer(question: Question, raw: Any, survey: Survey) -> dict[str, Any] | None:
     """The answer's fields, None for no answer, or ValueError with the reason."""
     kinds = Question.Kind
@@ -341,6 +347,7 @@ def _clean_answer(question: Question, raw: Any, survey: Survey) -> dict[str, Any
     if kind in (kinds.SHORT_TEXT, kinds.LONG_TEXT):
         if not isinstance(raw, str):
             raise ValueError(_("Give text."))
+        _refuse_nul(raw)
         text = raw.strip()
         limit = SHORT_TEXT_MAX if kind == kinds.SHORT_TEXT else LONG_TEXT_MAX
         if len(text) > limit:
@@ -365,8 +372,14 @@ def _clean_answer(question: Question, raw: Any, survey: Survey) -> dict[str, Any
             raise ValueError(_("Choose 1 to 5."))
         return {"number": float(raw)}
     if kind == kinds.NUMBER:
-        if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
             raise ValueError(_("Give a number."))
+        try:
+            # A huge JSON integer cannot become a float (OverflowError), like NaN and ±∞.
+            if not math.isfinite(float(raw)):
+                raise OverflowError
+        except OverflowError:
+            raise ValueError(_("Give a number.")) from None
         low, high = question.min_value, question.max_value
         if (low is not None and raw < low) or (high is not None and raw > high):
             raise ValueError(
@@ -385,6 +398,7 @@ def _clean_answer(question: Question, raw: Any, survey: Survey) -> dict[str, Any
             raise ValueError(_("Put a point on the map."))
         if not isinstance(text, str) or len(text.strip()) > SHORT_TEXT_MAX * 5:
             raise ValueError(_("Use at most %(n)d characters.") % {"n": SHORT_TEXT_MAX * 5})
+        _refuse_nul(text)
         point = Point(geometry.x, geometry.y, srid=geometry.srid or 4326)
         if point.srid != 4326:
             point.transform(4326)
@@ -530,7 +544,14 @@ def response_submit(
         author = respondent if signed_in else None
         for question, fields in cleaned.items():
             answer = Answer(response=response, question=question, **fields)
-            if question.kind == Question.Kind.MAP_POINT and question.theme and consent_publish:
+            # A theme retired while the survey runs makes no new concerns (concern_create
+            # would refuse it, and the resident's whole response with it); the answer stays.
+            if (
+                question.kind == Question.Kind.MAP_POINT
+                and question.theme
+                and question.theme.is_active
+                and consent_publish
+            ):
                 old = previous.get(question.pk)
                 if (
                     old

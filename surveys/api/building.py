@@ -6,6 +6,7 @@ import csv
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -13,6 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
@@ -218,9 +220,18 @@ class InvitationsCsvView(APIView):
     )
     def get(self, request, pk: int):
         survey = get_object_or_404(Survey, pk=pk)
+        batch = request.query_params.get("batch", "").strip()
+        neighbourhood = request.query_params.get("neighbourhood", "").strip()
+        # PostgreSQL cannot compare text holding NUL: refuse it instead of a 500.
+        nul = ProhibitNullCharactersValidator()
+        for name, value in (("batch", batch), ("neighbourhood", neighbourhood)):
+            try:
+                nul(value)
+            except ValidationError as error:
+                raise DRFValidationError({name: error.messages}) from None
         return invitations_csv(
             survey,
-            batch=request.query_params.get("batch", "").strip(),
-            neighbourhood=request.query_params.get("neighbourhood", "").strip(),
+            batch=batch,
+            neighbourhood=neighbourhood,
             unused_only=_yes(request.query_params.get("unused")),
         )

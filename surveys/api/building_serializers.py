@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -106,6 +107,18 @@ class SurveySerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------- input
 
 
+class AreaCodeField(serializers.SlugRelatedField):
+    """An area by its official code; a NUL character is refused before the lookup.
+
+    PostgreSQL cannot compare text with NUL in it: the lookup would be a 500.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            ProhibitNullCharactersValidator()(data)
+        return super().to_internal_value(data)
+
+
 class _StrictInput(serializers.Serializer):
     """Refuses fields it does not know, naming them, instead of ignoring them silently."""
 
@@ -126,7 +139,7 @@ class SurveyInputSerializer(_StrictInput):
     title_en = serializers.CharField(max_length=200, allow_blank=True, required=False)
     intro_nl = serializers.CharField(allow_blank=True, required=False, max_length=20000)
     intro_en = serializers.CharField(allow_blank=True, required=False, max_length=20000)
-    area = serializers.SlugRelatedField(
+    area = AreaCodeField(
         slug_field="code", queryset=Area.objects.all(), help_text="Official area code"
     )
     opens_at = serializers.DateTimeField(allow_null=True, required=False)
@@ -238,7 +251,7 @@ class SurveyTransitionInputSerializer(serializers.Serializer):
 
 class InvitationsInputSerializer(_StrictInput):
     count = serializers.IntegerField(help_text="How many codes (one per letter)")
-    neighbourhood = serializers.SlugRelatedField(
+    neighbourhood = AreaCodeField(
         slug_field="code",
         queryset=Area.objects.all(),
         required=False,
