@@ -319,7 +319,8 @@ _NEIGHBOURHOODS_SQL = """
 #    one household. Among five or more answers in the same neighbourhood no
 #    single one stands out that way. Answers outside every neighbourhood
 #    count as one group of their own.
-# 3. A map answer carries its question and the neighbourhood it lies in (which
+# 3. A point is shown at the centre of its 100 m cell, never exactly.
+# 4. A map answer carries its question and the neighbourhood it lies in (which
 #    follows from the geometry anyway) — never the respondent, the response,
 #    the time, the remark text or the respondent's own neighbourhood — and
 #    comes in spatial order (geohash), never in the order of answering.
@@ -345,7 +346,15 @@ MAP_PUBLISHED_CTE = """
         FROM located l
     ),
     published AS (
-        SELECT c.id, c.question_id, c.place_id, COALESCE(c.point, c.polygon) AS geometry
+        -- A point is shown at the centre of its 100 m RD New cell (as a garden
+        -- sensor is): the map and the exports show where it hurts, not which
+        -- house; the cell is computed from the exact point, so repeated
+        -- downloads reveal nothing more. Drawn areas are shown as drawn.
+        SELECT c.id, c.question_id, c.place_id,
+               CASE WHEN c.point IS NOT NULL
+                    THEN ST_Transform(
+                        ST_SnapToGrid(ST_Transform(c.point, 28992), 50, 50, 100, 100), 4326)
+                    ELSE c.polygon END AS geometry
         FROM counted c
         WHERE c.in_question >= %(min_group)s AND c.in_place >= %(min_group)s
     )

@@ -5,7 +5,7 @@ import io
 import json
 
 import pytest
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.test import Client
 
 from surveys import services
@@ -133,7 +133,12 @@ def test_the_csv_has_a_row_per_response_in_random_order_with_labels_and_numbers(
     numbers = [row["6. Hoeveel tegels in uw tuin?"] for row in rows]
     assert sorted(n for n in numbers if n) == [str(100 + i) for i in range(10)]
     points = [row["7. Where is it too hot?"] for row in rows if row["7. Where is it too hot?"]]
-    assert all(p.startswith("POINT(6.06") for p in points)
+    assert points and all(p.startswith("POINT(6.0") for p in points)
+    # Shown at the centre of their 100 m RD New cell, never where the resident clicked.
+    for wkt in points:
+        rd = GEOSGeometry(wkt, srid=4326).transform(28992, clone=True)
+        assert abs((rd.x - 50) % 100) < 0.5 or abs((rd.x - 50) % 100) > 99.5
+        assert abs((rd.y - 50) % 100) < 0.5 or abs((rd.y - 50) % 100) > 99.5
 
 
 def test_the_csv_follows_suppression(closed):
