@@ -20,7 +20,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from civic.models import Challenge, Concern, WorkflowEvent
-from civic.roles import ADMIN, OFFICER, user_roles
+from civic.roles import ADMIN, OFFICER, RESIDENT, user_roles
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +229,14 @@ CONCERN_WORKFLOW = register(
             ),
             Transition(
                 Concern.Status.LINKED, Concern.Status.CLOSED, STAFF, _("Close"), sets=("outcome",)
+            ),
+            # A resident sees only their own unpublished concerns, so only the author
+            # can take one back before it is moderated.
+            Transition(
+                Concern.Status.SUBMITTED,
+                Concern.Status.WITHDRAWN,
+                frozenset({RESIDENT}),
+                _("Withdraw"),
             ),
         ],
     )

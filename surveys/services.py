@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from civic import services as civic_services
 from civic.models import Area, Concern, Theme
 from civic.roles import is_staff_member
-from civic.workflow import record_creation
+from civic.workflow import record_creation, transition
 from surveys.models import Answer, Invitation, Option, Question, Response, Survey
 
 SHORT_TEXT_MAX = 200
@@ -542,6 +542,7 @@ def response_submit(
             invitation.save(update_fields=["used_at"])
         response.answers.all().delete()
         author = respondent if signed_in else None
+        kept: set[int | None] = set()
         for question, fields in cleaned.items():
             answer = Answer(response=response, question=question, **fields)
             # A theme retired while the survey runs makes no new concerns (concern_create
@@ -563,7 +564,29 @@ def response_submit(
                 else:
                     answer.concern = _concern_for(answer, question, survey, author)
             answer.save()
+            kept.add(answer.concern_id)
+        if signed_in:
+            _withdraw_dropped_concerns(previous.values(), kept, respondent)
     return response
+
+
+def _withdraw_dropped_concerns(old_answers, kept: set, respondent) -> None:
+    """Concerns from map points the resident moved or no longer consents to publish.
+
+    Still waiting for moderation: withdrawn (by the resident, in the history),
+    so they are never published against the resident's current wish. Already
+    published ones stay: the consent held when an officer published them.
+    """
+    for old in old_answers:
+        concern = old.concern
+        if concern is None or concern.pk in kept or concern.status != Concern.Status.SUBMITTED:
+            continue
+        transition(
+            concern,
+            Concern.Status.WITHDRAWN,
+            actor=respondent,
+            note=_("Changed or taken back in the survey."),
+        )
 
 
 def _lock_or_create_for(survey: Survey, respondent) -> Response:

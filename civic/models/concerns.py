@@ -21,6 +21,8 @@ class Concern(models.Model):
         REJECTED = "rejected", _("rejected")
         LINKED = "linked", _("linked to a challenge")
         CLOSED = "closed", _("closed")
+        # By its author before moderation (e.g. a survey answer changed or consent taken back).
+        WITHDRAWN = "withdrawn", _("withdrawn")
 
     class Source(models.TextChoices):
         WEB = "web", _("web")

@@ -44,7 +44,7 @@ def test_a_move_outside_the_table_names_the_allowed_states(api_as, submitted, ta
 
     assert response.status_code == 400
     body = response.json()
-    assert sorted(body["allowed"]) == ["published", "rejected"]
+    assert sorted(body["allowed"]) == ["published", "rejected", "withdrawn"]
     assert "published" in body["to"][0]
     assert "rejected" in body["to"][0]
     submitted.refresh_from_db()
@@ -162,3 +162,31 @@ def test_a_transition_without_target_names_to(api_as, submitted):
     assert "to" in response.json()
     submitted.refresh_from_db()
     assert submitted.status == "submitted"
+
+
+def test_the_author_withdraws_their_concern_before_moderation(api_as, resident, submitted):
+    response = _transition(api_as("resident"), submitted, to="withdrawn")
+
+    assert response.status_code == 200
+    submitted.refresh_from_db()
+    assert submitted.status == "withdrawn" and not submitted.is_public
+    assert WorkflowEvent.objects.latest("id").actor == resident
+
+
+def test_another_resident_cannot_withdraw_it(api_as, other_resident, submitted):
+    # An unpublished concern of someone else is invisible: 404, not 403.
+    response = _transition(api_as("other_resident"), submitted, to="withdrawn")
+
+    assert response.status_code == 404
+    submitted.refresh_from_db()
+    assert submitted.status == "submitted"
+
+
+def test_a_published_concern_cannot_be_withdrawn(api_as, resident, submitted, officer):
+    _transition(api_as("officer"), submitted, to="published")
+
+    response = _transition(api_as("resident"), submitted, to="withdrawn")
+
+    assert response.status_code in (400, 403)
+    submitted.refresh_from_db()
+    assert submitted.status == "published"

@@ -5,6 +5,8 @@ from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
 
 from civic.models import Concern
+from civic.selectors import history_of
+from civic.workflow import transition
 from surveys import services
 from surveys.models import Question, Response
 from tests.factories import CENTRE
@@ -148,3 +150,50 @@ def test_questions_are_frozen_once_answered_and_a_copy_can_change(survey, q, res
     assert copy.questions.get(kind=Question.Kind.RANKING).options.count() == 3
     services.questions_replace(actor=officer, survey=copy, questions=[])
     assert not copy.questions.exists()
+
+
+def test_a_moved_point_withdraws_its_unmoderated_concern_and_files_a_new_one(survey, q, resident):
+    services.response_submit(
+        survey=survey, answers=full(q), respondent=resident, consent_publish=True
+    )
+    first = Concern.objects.get()
+    moved = full(q)
+    moved[q[K.MAP_POINT].pk] = {"point": inside(-0.002), "text": "Elders"}
+
+    services.response_submit(
+        survey=survey, answers=moved, respondent=resident, consent_publish=True
+    )
+
+    first.refresh_from_db()
+    assert first.status == Concern.Status.WITHDRAWN
+    assert history_of(first).last().actor == resident
+    assert Concern.objects.filter(status=Concern.Status.SUBMITTED).count() == 1
+    assert not first.is_public
+
+
+def test_taking_consent_back_withdraws_the_concern_before_moderation(survey, q, resident):
+    services.response_submit(
+        survey=survey, answers=full(q), respondent=resident, consent_publish=True
+    )
+
+    services.response_submit(survey=survey, answers=full(q), respondent=resident)
+
+    assert Concern.objects.get().status == Concern.Status.WITHDRAWN
+
+
+def test_a_published_concern_stays_when_the_point_moves(survey, q, resident, officer):
+    services.response_submit(
+        survey=survey, answers=full(q), respondent=resident, consent_publish=True
+    )
+    published = Concern.objects.get()
+    transition(published, Concern.Status.PUBLISHED, actor=officer)
+    moved = full(q)
+    moved[q[K.MAP_POINT].pk] = {"point": inside(-0.002)}
+
+    services.response_submit(
+        survey=survey, answers=moved, respondent=resident, consent_publish=True
+    )
+
+    published.refresh_from_db()
+    assert published.status == Concern.Status.PUBLISHED
+    assert Concern.objects.count() == 2
