@@ -50,7 +50,9 @@ class ThemeAdmin(admin.ModelAdmin):
     search_fields = ["slug", "name_nl", "name_en"]
 
 
-def _move_action(model, target: str, label):
+def move_action(target: str, label):
+    """An admin action that moves the selected objects through civic.workflow, one by one."""
+
     def act(modeladmin, request, queryset):
         done, failed = 0, []
         for obj in queryset:
@@ -66,6 +68,7 @@ def _move_action(model, target: str, label):
 
     act.__name__ = f"move_to_{target}"
     act.short_description = label
+    act.allowed_permissions = ("change",)
     return act
 
 
@@ -114,7 +117,7 @@ class ConcernAdmin(LeafletGeoAdmin):
         url = reverse("civic:concern_photo", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("view photo"))
 
-    actions = [_move_action(Concern, Concern.Status.PUBLISHED, _("Publish selected concerns"))]
+    actions = [move_action(Concern.Status.PUBLISHED, _("Publish selected concerns"))]
 
     # Council members (view only) see what the public sees: public concerns, no author.
     def get_queryset(self, request):
@@ -167,8 +170,8 @@ class ChallengeAdmin(LeafletGeoAdmin):
     readonly_fields = ["status", "created_at", "updated_at"]
     inlines = [ChallengeConcernInline]
     actions = [
-        _move_action(Challenge, Challenge.Status.OPEN, _("Open selected challenges")),
-        _move_action(Challenge, Challenge.Status.PRIORITISED, _("Prioritise selected challenges")),
+        move_action(Challenge.Status.OPEN, _("Open selected challenges")),
+        move_action(Challenge.Status.PRIORITISED, _("Prioritise selected challenges")),
     ]
 
     def save_model(self, request, obj, form, change):

@@ -6,14 +6,16 @@ Council members read surveys and answers but never see who answered.
 """
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from civic import workflow
+from civic.admin import move_action
 from civic.roles import is_staff_member
 from surveys.models import Answer, Invitation, Option, Question, Response, Survey
+from surveys.services import QuestionSpec, question_problems
 from surveys.workflow import SURVEY_WORKFLOW  # noqa: F401  (the table is registered)
 
 FROZEN = _("This survey has responses; copy it to change its questions.")
@@ -21,26 +23,6 @@ FROZEN = _("This survey has responses; copy it to change its questions.")
 
 def _has_responses(survey: Survey | None) -> bool:
     return survey is not None and survey.pk is not None and survey.responses.exists()
-
-
-def _move_action(target: str, label):
-    def act(modeladmin, request, queryset):
-        done, failed = 0, []
-        for survey in queryset:
-            try:
-                workflow.transition(survey, target, actor=request.user)
-                done += 1
-            except (ValidationError, PermissionDenied) as error:
-                failed.append(f"#{survey.pk}: {' '.join(getattr(error, 'messages', [str(error)]))}")
-        if done:
-            modeladmin.message_user(request, _("%(n)d moved.") % {"n": done})
-        for problem in failed:
-            modeladmin.message_user(request, problem, level=messages.ERROR)
-
-    act.__name__ = f"move_to_{target}"
-    act.short_description = label
-    act.allowed_permissions = ("change",)
-    return act
 
 
 class QuestionAdminForm(forms.ModelForm):
@@ -67,13 +49,18 @@ class QuestionAdminForm(forms.ModelForm):
         survey = cleaned.get("survey") or getattr(self.instance, "survey", None)
         if survey is not None and _has_responses(survey):
             raise ValidationError(FROZEN)
-        kind = cleaned.get("kind")
-        if kind != Question.Kind.NUMBER and (
-            cleaned.get("min_value") is not None or cleaned.get("max_value") is not None
-        ):
-            self.add_error("min_value", _("Only number questions have bounds."))
-        if kind != Question.Kind.MAP_POINT and cleaned.get("theme") is not None:
-            self.add_error("theme", _("Only map-point questions have a theme."))
+        # The builder's own rules (options are checked on their own page here).
+        spec = QuestionSpec(
+            kind=cleaned.get("kind") or "",
+            text_nl=cleaned.get("text_nl") or "",
+            min_value=cleaned.get("min_value"),
+            max_value=cleaned.get("max_value"),
+            theme=cleaned.get("theme"),
+        )
+        for field, messages_ in question_problems(spec).items():
+            if field != "options":
+                for message in messages_:
+                    self.add_error(field, message)
         return cleaned
 
 
@@ -144,9 +131,9 @@ class SurveyAdmin(admin.ModelAdmin):
     ]
     inlines = [QuestionInline]
     actions = [
-        _move_action(Survey.Status.OPEN, _("Open selected surveys")),
-        _move_action(Survey.Status.CLOSED, _("Close selected surveys")),
-        _move_action(Survey.Status.ARCHIVED, _("Archive selected surveys")),
+        move_action(Survey.Status.OPEN, _("Open selected surveys")),
+        move_action(Survey.Status.CLOSED, _("Close selected surveys")),
+        move_action(Survey.Status.ARCHIVED, _("Archive selected surveys")),
     ]
 
     def get_queryset(self, request):

@@ -160,7 +160,7 @@ class QuestionSpec:
     options: tuple[OptionSpec, ...] = ()
 
 
-def _question_problems(spec: QuestionSpec) -> dict[str, list[str]]:
+def question_problems(spec: QuestionSpec) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
     kinds = Question.Kind
     if spec.kind not in kinds.values:
@@ -207,7 +207,7 @@ def questions_replace(*, actor, survey: Survey, questions: list[QuestionSpec]) -
     problems = {
         str(index): found
         for index, spec in enumerate(questions)
-        if (found := _question_problems(spec))
+        if (found := question_problems(spec))
     }
     if problems:
         raise ValidationError(

@@ -1,5 +1,6 @@
 """A real Celery worker in a thread of the test process, on a queue and exchange of its own."""
 
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,3 +83,13 @@ def celery_worker(isolated_celery, transactional_db):
         shutdown_timeout=15.0,
     ) as worker:
         yield worker
+
+
+def wait_for(condition, seconds: float = 30.0) -> bool:
+    """Poll `condition` until it holds (True) or `seconds` pass (False): the worker runs apart."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False

@@ -152,7 +152,27 @@ class ConcernDetailSerializer(ConcernSerializer):
         return WorkflowEventSerializer(history_of(obj), many=True).data
 
 
-class ConcernInputSerializer(serializers.Serializer):
+class StrictInputSerializer(serializers.Serializer):
+    """Input that names a field it does not take (400) instead of ignoring it silently.
+
+    A client that sends status, author or a misspelt field must learn it was
+    not applied, instead of a 2xx that dropped it.
+    """
+
+    def settable_fields(self) -> set[str]:
+        return set(self.fields)
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - self.settable_fields())
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("This field cannot be set here.")] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class ConcernInputSerializer(StrictInputSerializer):
     """What a resident sends to file or edit a concern (JSON or multipart)."""
 
     theme = serializers.SlugRelatedField(
@@ -164,17 +184,9 @@ class ConcernInputSerializer(serializers.Serializer):
     longitude = serializers.FloatField(required=False, min_value=-180, max_value=180)
     photo = serializers.FileField(required=False, allow_empty_file=False)
 
-    def to_internal_value(self, data):
-        # A client that sends status, author or a photo on PATCH must learn it
-        # was not applied, instead of a 200 that silently ignored it.
-        allowed = set(self.fields) - ({"photo"} if self.partial else set())
-        if hasattr(data, "keys"):
-            unknown = sorted(set(data.keys()) - allowed)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [_("This field cannot be set here.")] for name in unknown}
-                )
-        return super().to_internal_value(data)
+    def settable_fields(self) -> set[str]:
+        # The photo is set when filing only (PATCH is JSON).
+        return set(self.fields) - ({"photo"} if self.partial else set())
 
     def validate(self, attrs):
         location = attrs.pop("location", None)

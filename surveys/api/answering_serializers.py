@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from civic.api.serializers import GeoJSONInputField
+from civic.api.serializers import GeoJSONInputField, StrictInputSerializer
 from civic.models import Area
 from surveys import selectors, services
 from surveys.models import Answer, Question, Response
@@ -82,7 +82,7 @@ class AnswersField(serializers.DictField):
     """The answers object; values are checked per question, not here."""
 
 
-class ResponseInputSerializer(serializers.Serializer):
+class ResponseInputSerializer(StrictInputSerializer):
     """What a respondent sends: answers, and a code when not signed in (context: survey)."""
 
     answers = AnswersField(help_text=ANSWERS_DESCRIPTION)
@@ -106,16 +106,6 @@ class ResponseInputSerializer(serializers.Serializer):
         default=False,
         help_text="Publish the map points as concerns on the public map, without a name.",
     )
-
-    def to_internal_value(self, data):
-        # A misspelt field must not be ignored silently (e.g. "consent" for consent_publish).
-        if hasattr(data, "keys"):
-            unknown = sorted(set(data.keys()) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [_("This field cannot be set here.")] for name in unknown}
-                )
-        return super().to_internal_value(data)
 
     def validate_neighbourhood(self, value: str | None) -> Area | None:
         if not value:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from civic.api.serializers import StrictInputSerializer
 from civic.models import Area, Theme
 from civic.roles import COUNCIL, is_staff_member, user_has_role
 from surveys.models import Option, Question, Survey
@@ -119,20 +120,7 @@ class AreaCodeField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
-class _StrictInput(serializers.Serializer):
-    """Refuses fields it does not know, naming them, instead of ignoring them silently."""
-
-    def to_internal_value(self, data):
-        if hasattr(data, "keys"):
-            unknown = sorted(set(data.keys()) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [_("This field cannot be set here.")] for name in unknown}
-                )
-        return super().to_internal_value(data)
-
-
-class SurveyInputSerializer(_StrictInput):
+class SurveyInputSerializer(StrictInputSerializer):
     """Texts, area and dates of a survey (create: title_nl and area required)."""
 
     title_nl = serializers.CharField(max_length=200, allow_blank=True)
@@ -146,7 +134,7 @@ class SurveyInputSerializer(_StrictInput):
     closes_at = serializers.DateTimeField(allow_null=True, required=False)
 
 
-class OptionInputSerializer(_StrictInput):
+class OptionInputSerializer(StrictInputSerializer):
     label_nl = serializers.CharField(allow_blank=True, max_length=200)
     label_en = serializers.CharField(allow_blank=True, required=False, default="", max_length=200)
     theme = serializers.CharField(
@@ -154,7 +142,7 @@ class OptionInputSerializer(_StrictInput):
     )
 
 
-class QuestionInputSerializer(_StrictInput):
+class QuestionInputSerializer(StrictInputSerializer):
     """One question of the list that replaces a survey's questions."""
 
     kind = serializers.ChoiceField(choices=Question.Kind.choices)
@@ -249,7 +237,7 @@ class SurveyTransitionInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
-class InvitationsInputSerializer(_StrictInput):
+class InvitationsInputSerializer(StrictInputSerializer):
     count = serializers.IntegerField(help_text="How many codes (one per letter)")
     neighbourhood = AreaCodeField(
         slug_field="code",

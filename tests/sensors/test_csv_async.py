@@ -6,7 +6,6 @@ all or nothing as before, a second run stores nothing twice, and a sweep
 queues again what was lost.
 """
 
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -26,7 +25,7 @@ from sensors.csv_import import (
 from sensors.models import DirtyDay, Reading, ReadingImport, SensorDay
 from sensors.tasks import import_readings_file, sweep_reading_imports
 from tests.factories import OfficerFactory
-from tests.worker_fixtures import celery_configured, isolated_celery  # noqa: F401
+from tests.worker_fixtures import celery_configured, isolated_celery, wait_for  # noqa: F401
 
 URL = "/sensors/upload/"
 HEADER = "device_id,quantity,observed_at,value"
@@ -578,7 +577,7 @@ def test_a_large_upload_is_imported_by_a_worker_on_the_ingest_queue(
             queues=[ingest],
             shutdown_timeout=15.0,
         ):
-            assert _wait_for(lambda: ReadingImport.objects.get(pk=job.pk).finished)
+            assert wait_for(lambda: ReadingImport.objects.get(pk=job.pk).finished)
 
     job.refresh_from_db()
     assert (job.status, job.stored) == ("done", 3)
@@ -586,12 +585,3 @@ def test_a_large_upload_is_imported_by_a_worker_on_the_ingest_queue(
     assert not default_storage.exists(stored_name)
     html = page(client, job).content.decode()
     assert "<dt>Readings stored</dt><dd>3</dd>" in html
-
-
-def _wait_for(condition, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False

@@ -1,6 +1,5 @@
 """With a real Celery worker and Redis, readings flow through to a challenge's evidence."""
 
-import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,19 +12,10 @@ from sensors.models import DirtyDay, SensorDay
 from sensors.services import sensor_register
 from sensors.tasks import RECOMPUTE_JOB
 from tests.factories import CENTRE, ChallengeFactory, square
-from tests.worker_fixtures import celery_worker, isolated_celery  # noqa: F401
+from tests.worker_fixtures import celery_worker, isolated_celery, wait_for  # noqa: F401
 
 pytestmark = pytest.mark.worker
 AMS = ZoneInfo("Europe/Amsterdam")
-
-
-def _wait_for(condition, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_a_day_of_readings_becomes_challenge_evidence_through_the_worker(
@@ -62,7 +52,7 @@ def test_a_day_of_readings_becomes_challenge_evidence_through_the_worker(
 
     # Each ingest committed and queued a recompute; the worker does the rest. The
     # first run may see one sensor only: wait for the run that sees both.
-    assert _wait_for(
+    assert wait_for(
         lambda: Evidence.objects.filter(challenge=challenge, name="sensor_count", value=2).exists()
     ), "no evidence about both sensors arrived"
     assert SensorDay.objects.filter(day=start.date()).count() == 2
@@ -129,7 +119,7 @@ def test_a_run_killed_mid_way_loses_nothing_and_a_restarted_worker_finishes_it(
         queues=[isolated_celery],
         shutdown_timeout=15.0,
     ):
-        assert _wait_for(lambda: SensorDay.objects.filter(sensor=sensor).exists())
+        assert wait_for(lambda: SensorDay.objects.filter(sensor=sensor).exists())
     day = SensorDay.objects.get(sensor=sensor)
     assert (day.t_count, day.t_min, day.t_max) == (144, 20.0, pytest.approx(20.8))
     assert not DirtyDay.objects.exists()

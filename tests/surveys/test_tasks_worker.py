@@ -1,6 +1,5 @@
 """With a real Celery worker and Redis, submitted answers reach the challenge's evidence."""
 
-import time
 import uuid
 
 import pytest
@@ -11,20 +10,11 @@ from surveys import receivers, services
 from surveys.signal import NAME, SOURCE
 from surveys.tasks import SIGNAL_JOB
 from tests.factories import ChallengeFactory, ResidentFactory
-from tests.worker_fixtures import celery_worker, isolated_celery  # noqa: F401
+from tests.worker_fixtures import celery_worker, isolated_celery, wait_for  # noqa: F401
 
 from .conftest import K
 
 pytestmark = pytest.mark.worker
-
-
-def _wait_for(condition, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_submitted_answers_become_challenge_evidence_through_the_worker(
@@ -58,6 +48,6 @@ def test_submitted_answers_become_challenge_evidence_through_the_worker(
         row = Evidence.objects.filter(challenge=challenge, source=SOURCE, name=NAME).first()
         return row is not None and row.details.get("respondents") == 5
 
-    assert _wait_for(arrived), "the survey signal did not arrive"
+    assert wait_for(arrived), "the survey signal did not arrive"
     assert Evidence.objects.get(challenge=challenge, source=SOURCE, name=NAME).value == 0.8
     assert EvidenceRun.objects.filter(job=SIGNAL_JOB, status="done").exists()
