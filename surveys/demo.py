@@ -12,7 +12,7 @@ unused. Every kind of question is answered; about half of the respondents
 agree that their map points become concerns (source survey), most of which
 the officer publishes.
 
-Answers go through the real path (surveys.services.response_submit), so
+Answers go through the real path (surveys.answering.response_submit), so
 they are validated, get their neighbourhood and make their concerns like a
 resident's; only the dates are spread over the weeks the survey has been
 open afterwards. At the end the survey signal is computed once, so the
@@ -42,7 +42,7 @@ from civic import workflow
 from civic.models import Area, Concern, Theme, User
 from civic.roles import RESIDENT
 from civic.runs import run_recorded
-from surveys import services
+from surveys import answering, services
 from surveys.models import Invitation, Question, Response, Survey
 from surveys.services import CODE_ALPHABET, CODE_LENGTH, OptionSpec, QuestionSpec
 from surveys.signal import signal_recompute
@@ -466,7 +466,7 @@ def load_demo(
             answers = _answers(rng, questions, WORRIES[code], places[code])
             consent = rng.random() < CONSENT_SHARE
             if use_account:
-                services.response_submit(
+                answering.response_submit(
                     survey=survey,
                     answers=answers,
                     respondent=next(accounts),
@@ -474,7 +474,7 @@ def load_demo(
                     consent_publish=consent,
                 )
             else:
-                services.response_submit(
+                answering.response_submit(
                     survey=survey, answers=answers, code=next(unused[code]), consent_publish=consent
                 )
             if index % 50 == 0 or index == len(modes):

@@ -103,7 +103,7 @@ class SurveyAnswerForm(forms.Form):
     """The answers to one survey, a code when not signed in, a neighbourhood and consent.
 
     Fields only parse what the browser sends (option ids, numbers, GeoJSON);
-    surveys.services.answers_clean decides what is a valid answer.
+    surveys.answering.answers_clean decides what is a valid answer.
     """
 
     def __init__(
@@ -232,7 +232,7 @@ class SurveyAnswerForm(forms.Form):
         return any(self._question_of.get(name) == question.pk for name in self.errors)
 
     def answers(self) -> dict[int, Any]:
-        """The answers that parsed, by question id, as surveys.services.answers_clean takes them."""
+        """The parsed answers by question id, as surveys.answering.answers_clean takes them."""
         data = getattr(self, "cleaned_data", {})
         answers: dict[int, Any] = {}
         for question in self.questions:

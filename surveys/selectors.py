@@ -89,3 +89,8 @@ def responses_of_resident(*, user) -> QuerySet[Response]:
         .select_related("survey", "survey__area")
         .order_by("-updated_at", "-id")
     )
+
+
+def area_covers(*, area: Area, geometry) -> bool:
+    """Whether the area covers the geometry (a map answer, a neighbourhood's inner point)."""
+    return Area.objects.filter(pk=area.pk, geometry__covers=geometry).exists()

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from surveys import selectors, services
+from surveys import answering, selectors
 from surveys.api.answering import AnonymousAnswerThrottle
 from surveys.forms import SurveyAnswerForm, initial_from_response
 from surveys.models import Question, Response, Survey
@@ -46,8 +46,8 @@ def _submit(request, survey: Survey, form: SurveyAnswerForm, signed_in: bool) ->
     if not form.is_valid():
         # Show every problem at once: also check the answers that did parse.
         try:
-            services.answers_clean(survey=survey, answers=form.answers())
-        except services.AnswersRejected as rejected:
+            answering.answers_clean(survey=survey, answers=form.answers())
+        except answering.AnswersRejected as rejected:
             form.add_answer_problems(rejected.problems)
         form.add_answer_problems(form.comment_without_point())
         return None
@@ -56,7 +56,7 @@ def _submit(request, survey: Survey, form: SurveyAnswerForm, signed_in: bool) ->
         return None
     data = form.cleaned_data
     try:
-        return services.response_submit(
+        return answering.response_submit(
             survey=survey,
             answers=form.answers(),
             respondent=request.user if signed_in else None,
@@ -66,7 +66,7 @@ def _submit(request, survey: Survey, form: SurveyAnswerForm, signed_in: bool) ->
             # Only anonymous answers keep a (hashed) address, to spot floods.
             client_ip=None if signed_in else request.META.get("REMOTE_ADDR"),
         )
-    except services.AnswersRejected as rejected:
+    except answering.AnswersRejected as rejected:
         form.add_answer_problems(rejected.problems)
     except ValidationError as error:
         for name, messages in error.message_dict.items():

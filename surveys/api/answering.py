@@ -15,7 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from civic.api.throttling import AnonRateThrottle
-from surveys import selectors, services
+from surveys import answering, selectors
 from surveys.api.answering_serializers import ResponseInputSerializer, ResponseSerializer
 from surveys.models import Survey
 
@@ -74,7 +74,7 @@ class ResponseSubmitView(APIView):
         signed_in = request.user.is_authenticated
         changed = signed_in and selectors.resident_has_answered(survey=survey, user=request.user)
         try:
-            response = services.response_submit(
+            response = answering.response_submit(
                 survey=survey,
                 answers=given["answers"],
                 respondent=request.user if signed_in else None,
@@ -84,7 +84,7 @@ class ResponseSubmitView(APIView):
                 # Only anonymous answers keep a (hashed) address, to spot floods.
                 client_ip=None if signed_in else request.META.get("REMOTE_ADDR"),
             )
-        except services.AnswersRejected as rejected:
+        except answering.AnswersRejected as rejected:
             raise ValidationError({"answers": rejected.problems}) from rejected
         except DjangoValidationError as error:
             problems = dict(error.message_dict)

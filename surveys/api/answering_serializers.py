@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from civic.api.serializers import GeoJSONInputField, StrictInputSerializer
 from civic.models import Area
-from surveys import selectors, services
+from surveys import answering, selectors
 from surveys.models import Answer, Question, Response
 
 K = Question.Kind
@@ -132,8 +132,8 @@ class ResponseInputSerializer(StrictInputSerializer):
                 problems[str(key)] = [str(message) for message in error.detail]
         if problems:
             try:
-                services.answers_clean(survey=survey, answers=parsed)
-            except services.AnswersRejected as rejected:
+                answering.answers_clean(survey=survey, answers=parsed)
+            except answering.AnswersRejected as rejected:
                 for key, messages in rejected.problems.items():
                     problems.setdefault(key, messages)
             raise serializers.ValidationError(problems)

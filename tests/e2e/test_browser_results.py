@@ -6,7 +6,7 @@ from django.contrib.gis.geos import Point
 
 from civic.models import Area
 from civic.workflow import transition
-from surveys import services
+from surveys import answering, services
 from surveys.models import Question, Survey
 from surveys.services import OptionSpec, QuestionSpec
 from surveys.workflow import SURVEY_WORKFLOW  # noqa: F401  (the table is registered)
@@ -43,7 +43,7 @@ def closed_survey_with_map_answers() -> Survey:
     transition(survey, Survey.Status.OPEN, actor=officer)
     heat = choice.options.first()
     for i in range(6):
-        services.response_submit(
+        answering.response_submit(
             survey=survey,
             answers={
                 choice.pk: heat.pk,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from civic.models import Concern
 from civic.workflow import transition
-from surveys import services
+from surveys import answering, services
 from surveys.models import Response, Survey
 from tests.factories import CENTRE
 
@@ -149,7 +149,7 @@ def test_the_list_shows_open_surveys_with_intro_area_and_closing_date(survey, of
 def test_the_list_shows_a_resident_what_they_answered_and_whether_they_can_change_it(
     survey, q, resident, officer
 ):
-    services.response_submit(
+    answering.response_submit(
         survey=survey,
         answers={q[K.SINGLE_CHOICE].pk: options(q[K.SINGLE_CHOICE])[0]},
         respondent=resident,

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from civic.models import WorkflowEvent
 from civic.roles import roles_sync
-from surveys import services
+from surveys import answering, services
 from surveys.models import Answer, Invitation, Option, Question, Response, Survey
 
 K = Question.Kind
@@ -25,7 +25,7 @@ def admin_url(model, view: str, *args) -> str:
 def answered(survey, resident, officer, neighbourhood):
     """The open survey with one signed-in response and one code (used by nobody yet)."""
     choice = survey.questions.get(kind=K.SINGLE_CHOICE)
-    services.response_submit(
+    answering.response_submit(
         survey=survey,
         respondent=resident,
         answers={choice.pk: choice.options.first().pk},
@@ -263,7 +263,7 @@ def test_council_members_do_not_read_free_text_answers_in_the_admin(
 ):
     street = survey.questions.get(kind=K.SHORT_TEXT)
     choice = survey.questions.get(kind=K.SINGLE_CHOICE)
-    services.response_submit(
+    answering.response_submit(
         survey=survey,
         respondent=resident,
         answers={street.pk: "Dobbestraat 12", choice.pk: choice.options.first().pk},

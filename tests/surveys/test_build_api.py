@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from civic import workflow
 from civic.models import WorkflowEvent
-from surveys import services
+from surveys import answering, services
 from surveys.models import Invitation, Question, Survey
 from surveys.services import CODE_ALPHABET, CODE_LENGTH, QuestionSpec
 from tests.factories import CENTRE, AreaFactory, square
@@ -37,7 +37,7 @@ def api_as(request, db):
 def answer_once(survey: Survey, resident) -> None:
     """One resident's response, through the service (the survey must be open)."""
     choice = survey.questions.get(kind=K.SINGLE_CHOICE)
-    services.response_submit(
+    answering.response_submit(
         survey=survey, respondent=resident, answers={choice.pk: choice.options.first().pk}
     )
 
@@ -553,7 +553,7 @@ def letters(survey, officer, neighbourhood):
     )
     other = services.invitations_generate(actor=officer, survey=survey, count=1, batch="reserve")
     choice = survey.questions.get(kind=K.SINGLE_CHOICE)
-    services.response_submit(
+    answering.response_submit(
         survey=survey, code=first[0].code, answers={choice.pk: choice.options.first().pk}
     )
     return {"used": first[0].code, "unused": first[1].code, "reserve": other[0].code}

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from civic.models import WorkflowEvent
-from surveys import services
+from surveys import answering, services
 from surveys.models import Invitation, Question, Survey
 from tests.factories import CENTRE, AreaFactory, square
 
@@ -28,7 +28,7 @@ def url(name: str, survey: Survey | None = None) -> str:
 
 def answer_once(survey: Survey, resident) -> None:
     choice = survey.questions.get(kind=K.SINGLE_CHOICE)
-    services.response_submit(
+    answering.response_submit(
         survey=survey, respondent=resident, answers={choice.pk: choice.options.first().pk}
     )
 

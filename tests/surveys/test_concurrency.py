@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import translation
 
-from surveys import services
+from surveys import answering, services
 from surveys.models import Response
 
 from .conftest import K
@@ -45,7 +45,7 @@ def _answers(q, likert: int) -> dict:
 
 def test_one_resident_submitting_twice_at_once_leaves_one_response(survey, q, resident):
     results = _at_once(
-        lambda i: services.response_submit(
+        lambda i: answering.response_submit(
             survey=survey, answers=_answers(q, 1 + i), respondent=resident
         )
     )
@@ -60,7 +60,7 @@ def test_one_code_submitted_twice_at_once_is_used_once(survey, q, officer):
     (invitation,) = services.invitations_generate(actor=officer, survey=survey, count=1)
 
     results = _at_once(
-        lambda i: services.response_submit(
+        lambda i: answering.response_submit(
             survey=survey, answers=_answers(q, 1 + i), code=invitation.code
         )
     )

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.test import Client
 
-from surveys import services
+from surveys import answering, services
 from tests.factories import CENTRE, AreaFactory, ResidentFactory, square
 
 from .conftest import K, inside
@@ -58,19 +58,19 @@ def closed(survey, q, officer, neighbourhood, frankhuis):
         }
 
     for i in range(6):
-        services.response_submit(
+        answering.response_submit(
             survey=survey,
             answers=answers(i),
             respondent=ResidentFactory(username=f"inwoner{i}", email=f"jan{i}@mail.test"),
             area=neighbourhood,
         )
     for i, invitation in enumerate(codes, start=6):
-        services.response_submit(
+        answering.response_submit(
             survey=survey, answers=answers(i), code=invitation.code, client_ip="203.0.113.9"
         )
     # Four drawn areas only: that question stays under the threshold.
     for i in range(4):
-        services.response_submit(
+        answering.response_submit(
             survey=survey,
             answers={
                 q[K.SINGLE_CHOICE].pk: heat.pk,
@@ -81,7 +81,7 @@ def closed(survey, q, officer, neighbourhood, frankhuis):
             respondent=ResidentFactory(username=f"tekenaar{i}"),
             area=neighbourhood,
         )
-    services.response_submit(
+    answering.response_submit(
         survey=survey, answers={q[K.SINGLE_CHOICE].pk: heat.pk}, respondent=ResidentFactory()
     )
     close(survey, officer)
@@ -183,7 +183,7 @@ def test_the_geojson_holds_published_map_answers_with_question_and_neighbourhood
 def test_map_points_appear_from_five_answers(survey, q, officer, respondents):
     heat = options(q, K.SINGLE_CHOICE)[0]
     for i in range(respondents):
-        services.response_submit(
+        answering.response_submit(
             survey=survey,
             answers={q[K.SINGLE_CHOICE].pk: heat.pk, q[K.MAP_POINT].pk: inside(0.001 * i)},
             respondent=ResidentFactory(),

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from civic.models import Area
 from civic.workflow import transition
-from surveys import services
+from surveys import answering
 from surveys.models import Survey
 from surveys.results import (
     COMPLEMENTARY,
@@ -31,7 +31,7 @@ def submit(survey, q, *, area=None, single: int = 0, **by_kind):
     """One new resident's response; `single` picks the (required) single-choice option."""
     answers = {q[K.SINGLE_CHOICE].pk: options(q, K.SINGLE_CHOICE)[single].pk}
     answers.update({q[kind].pk: value for kind, value in by_kind.items()})
-    return services.response_submit(
+    return answering.response_submit(
         survey=survey, answers=answers, respondent=ResidentFactory(), area=area
     )
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from civic.models import Concern
 from civic.selectors import history_of
 from civic.workflow import transition
-from surveys import services
+from surveys import answering, services
 from surveys.models import Question, Response
 from tests.factories import CENTRE
 
@@ -35,7 +35,7 @@ def full(q, heat_option=None):
 def test_a_resident_answers_every_kind_and_a_consented_map_point_becomes_a_concern(
     survey, q, resident
 ):
-    response = services.response_submit(
+    response = answering.response_submit(
         survey=survey, answers=full(q), respondent=resident, consent_publish=True
     )
 
@@ -54,19 +54,19 @@ def test_a_resident_answers_every_kind_and_a_consented_map_point_becomes_a_conce
 
 
 def test_without_consent_no_concern_is_made(survey, q, resident):
-    services.response_submit(survey=survey, answers=full(q), respondent=resident)
+    answering.response_submit(survey=survey, answers=full(q), respondent=resident)
 
     assert not Concern.objects.exists()
 
 
 def test_a_resident_changes_their_answers_and_keeps_one_response(survey, q, resident):
-    services.response_submit(
+    answering.response_submit(
         survey=survey, answers=full(q), respondent=resident, consent_publish=True
     )
     again = full(q)
     again[q[K.NUMBER].pk] = 3
 
-    services.response_submit(
+    answering.response_submit(
         survey=survey, answers=again, respondent=resident, consent_publish=True
     )
 
@@ -94,11 +94,11 @@ def test_a_bad_answer_names_its_question_and_nothing_is_stored(
     answers = full(q)
     answers[q[kind].pk] = value
     if message is None:
-        services.response_submit(survey=survey, answers=answers, respondent=resident)
+        answering.response_submit(survey=survey, answers=answers, respondent=resident)
         return
 
-    with pytest.raises(services.AnswersRejected) as caught:
-        services.response_submit(survey=survey, answers=answers, respondent=resident)
+    with pytest.raises(answering.AnswersRejected) as caught:
+        answering.response_submit(survey=survey, answers=answers, respondent=resident)
 
     assert caught.value.problems == {str(q[kind].pk): [message]}
     assert not Response.objects.exists()
@@ -108,15 +108,15 @@ def test_a_missing_required_answer_is_named(survey, q, resident):
     answers = full(q)
     del answers[q[K.SINGLE_CHOICE].pk]
 
-    with pytest.raises(services.AnswersRejected) as caught:
-        services.response_submit(survey=survey, answers=answers, respondent=resident)
+    with pytest.raises(answering.AnswersRejected) as caught:
+        answering.response_submit(survey=survey, answers=answers, respondent=resident)
 
     assert caught.value.problems == {str(q[K.SINGLE_CHOICE].pk): ["Answer this question."]}
 
 
 def test_a_draft_survey_takes_no_answers(draft_survey, resident):
     with pytest.raises(ValidationError, match="not open"):
-        services.response_submit(survey=draft_survey, answers={}, respondent=resident)
+        answering.response_submit(survey=draft_survey, answers={}, respondent=resident)
 
 
 def test_a_code_answers_once_and_stores_no_ip(survey, q, officer, neighbourhood):
@@ -125,7 +125,7 @@ def test_a_code_answers_once_and_stores_no_ip(survey, q, officer, neighbourhood)
     )
     typed = invitation.code.lower()[:4] + "-" + invitation.code.lower()[4:]
 
-    response = services.response_submit(
+    response = answering.response_submit(
         survey=survey, answers=full(q), code=typed, client_ip="203.0.113.7", consent_publish=True
     )
 
@@ -133,13 +133,13 @@ def test_a_code_answers_once_and_stores_no_ip(survey, q, officer, neighbourhood)
     assert "203.0.113.7" not in response.client_hash and len(response.client_hash) == 64
     assert response.answers.get(question=q[K.MAP_POINT]).concern.author is None
     with pytest.raises(ValidationError, match="used already"):
-        services.response_submit(survey=survey, answers=full(q), code=invitation.code)
+        answering.response_submit(survey=survey, answers=full(q), code=invitation.code)
     with pytest.raises(ValidationError, match="not valid"):
-        services.response_submit(survey=survey, answers=full(q), code="NOPE2345")
+        answering.response_submit(survey=survey, answers=full(q), code="NOPE2345")
 
 
 def test_questions_are_frozen_once_answered_and_a_copy_can_change(survey, q, resident, officer):
-    services.response_submit(survey=survey, answers=full(q), respondent=resident)
+    answering.response_submit(survey=survey, answers=full(q), respondent=resident)
 
     with pytest.raises(ValidationError, match="copy it"):
         services.questions_replace(actor=officer, survey=survey, questions=[])
@@ -153,14 +153,14 @@ def test_questions_are_frozen_once_answered_and_a_copy_can_change(survey, q, res
 
 
 def test_a_moved_point_withdraws_its_unmoderated_concern_and_files_a_new_one(survey, q, resident):
-    services.response_submit(
+    answering.response_submit(
         survey=survey, answers=full(q), respondent=resident, consent_publish=True
     )
     first = Concern.objects.get()
     moved = full(q)
     moved[q[K.MAP_POINT].pk] = {"point": inside(-0.002), "text": "Elders"}
 
-    services.response_submit(
+    answering.response_submit(
         survey=survey, answers=moved, respondent=resident, consent_publish=True
     )
 
@@ -172,17 +172,17 @@ def test_a_moved_point_withdraws_its_unmoderated_concern_and_files_a_new_one(sur
 
 
 def test_taking_consent_back_withdraws_the_concern_before_moderation(survey, q, resident):
-    services.response_submit(
+    answering.response_submit(
         survey=survey, answers=full(q), respondent=resident, consent_publish=True
     )
 
-    services.response_submit(survey=survey, answers=full(q), respondent=resident)
+    answering.response_submit(survey=survey, answers=full(q), respondent=resident)
 
     assert Concern.objects.get().status == Concern.Status.WITHDRAWN
 
 
 def test_a_published_concern_stays_when_the_point_moves(survey, q, resident, officer):
-    services.response_submit(
+    answering.response_submit(
         survey=survey, answers=full(q), respondent=resident, consent_publish=True
     )
     published = Concern.objects.get()
@@ -190,7 +190,7 @@ def test_a_published_concern_stays_when_the_point_moves(survey, q, resident, off
     moved = full(q)
     moved[q[K.MAP_POINT].pk] = {"point": inside(-0.002)}
 
-    services.response_submit(
+    answering.response_submit(
         survey=survey, answers=moved, respondent=resident, consent_publish=True
     )
 

@@ -5,7 +5,7 @@ from django.contrib.gis.geos import MultiPolygon, Polygon
 
 from civic.models import Area, Challenge, Evidence
 from civic.workflow import transition
-from surveys import services
+from surveys import answering, services
 from surveys.models import Answer, Response, Survey
 from surveys.services import OptionSpec, QuestionSpec
 from surveys.signal import MIN_GROUP, NAME, SOURCE, signal_recompute
@@ -90,7 +90,7 @@ def answers(survey: Survey, *, single=None, multiple=(), ranking=None, point=Non
 
 
 def respond(survey: Survey, area: Area | None, **kwargs) -> Response:
-    return services.response_submit(
+    return answering.response_submit(
         survey=survey, answers=answers(survey, **kwargs), respondent=ResidentFactory(), area=area
     )
 
@@ -290,7 +290,7 @@ def test_a_survey_that_does_not_offer_the_theme_does_not_dilute_it(
     transition(other, Survey.Status.OPEN, actor=officer)
     point = other.questions.get()
     for index in range(5):
-        services.response_submit(
+        answering.response_submit(
             survey=other,
             answers={point.pk: inside(0.015)} if index < 2 else {},
             respondent=ResidentFactory(),

@@ -6,7 +6,7 @@ import pytest
 
 from civic import queueing
 from civic.models import Challenge, Evidence, EvidenceRun
-from surveys import receivers, services
+from surveys import answering, receivers
 from surveys.signal import NAME, SOURCE
 from surveys.tasks import SIGNAL_JOB, recompute_signal
 from tests.factories import ChallengeFactory, ResidentFactory
@@ -41,7 +41,7 @@ def queued(monkeypatch, settings):
 
 def answer(survey, q, heat_first: bool = True, area=None):
     options = list(q[K.SINGLE_CHOICE].options.all())
-    return services.response_submit(
+    return answering.response_submit(
         survey=survey,
         answers={q[K.SINGLE_CHOICE].pk: options[0 if heat_first else 2].pk},
         respondent=ResidentFactory(),

@@ -6,7 +6,7 @@ import pytest
 
 from civic import queueing
 from civic.models import Challenge, Evidence, EvidenceRun
-from surveys import receivers, services
+from surveys import answering, receivers
 from surveys.signal import NAME, SOURCE
 from surveys.tasks import SIGNAL_JOB
 from tests.factories import ChallengeFactory, ResidentFactory
@@ -36,7 +36,7 @@ def test_submitted_answers_become_challenge_evidence_through_the_worker(
     heat_option, _flooding, nothing = q[K.SINGLE_CHOICE].options.all()
 
     for index in range(5):
-        services.response_submit(
+        answering.response_submit(
             survey=survey,
             answers={q[K.SINGLE_CHOICE].pk: (heat_option if index < 4 else nothing).pk},
             respondent=ResidentFactory(),
