@@ -6,14 +6,14 @@ from celery import shared_task
 from django.utils import timezone
 
 from civic.runs import run_recorded
-from sensors.csv_import import (
+from sensors.daily import daily_stats_recompute_all_dirty
+from sensors.evidence import evidence_recompute
+from sensors.qc import qc_dirty_days, qc_month
+from sensors.reading_imports import (
     INFRASTRUCTURE_ERRORS,
     reading_import_run,
     reading_imports_requeue_stale,
 )
-from sensors.daily import daily_stats_recompute_all_dirty
-from sensors.evidence import evidence_recompute
-from sensors.qc import qc_dirty_days, qc_month
 
 RECOMPUTE_JOB = "sensors.daily_stats"
 

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
 
 from civic.roles import is_staff_member
-from sensors.csv_import import CsvImportRejected, reading_import_create, readings_import_csv
+from sensors.csv_import import CsvImportRejected, readings_import_csv
 from sensors.models import ReadingImport, Sensor
+from sensors.reading_imports import reading_import_create
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # Files up to this size are imported during the request (~22,000 rows/s, so a

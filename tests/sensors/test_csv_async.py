@@ -16,13 +16,13 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from sensors import csv_import
-from sensors.csv_import import (
+from sensors import reading_imports
+from sensors.models import DirtyDay, Reading, ReadingImport, SensorDay
+from sensors.reading_imports import (
     MAX_ATTEMPTS,
     reading_import_run,
     reading_imports_requeue_stale,
 )
-from sensors.models import DirtyDay, Reading, ReadingImport, SensorDay
 from sensors.tasks import import_readings_file, sweep_reading_imports
 from tests.factories import OfficerFactory
 from tests.worker_fixtures import celery_configured, isolated_celery, wait_for  # noqa: F401
@@ -417,7 +417,7 @@ def test_an_infrastructure_error_is_left_to_retry_and_stores_nothing(
     def lost_connection(**kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(csv_import, "readings_import_csv", lost_connection)
+    monkeypatch.setattr(reading_imports, "readings_import_csv", lost_connection)
 
     with pytest.raises(OperationalError):
         reading_import_run(import_id=job.pk)
@@ -435,7 +435,7 @@ def test_an_unexpected_error_fails_the_import_without_retrying(officer, garden_s
     def bug(**kwargs):
         raise KeyError("oops")
 
-    monkeypatch.setattr(csv_import, "readings_import_csv", bug)
+    monkeypatch.setattr(reading_imports, "readings_import_csv", bug)
 
     assert import_readings_file.delay(job.pk).get() == 0
 
