@@ -123,6 +123,12 @@ start_private_postgres() {
             die "This checkout's PostgreSQL already runs on port $running_port, not $PG_PORT." \
                 "Use CIVIC_PG_PORT=$running_port, or stop it: as postgres, $PG_BIN/pg_ctl -D $PGDATA stop"
         fi
+        # Clusters started by older versions of these scripts ran with fsync=off,
+        # which can corrupt the demo's data on a crash; say so rather than reuse it silently.
+        if [ "$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc 'show fsync' 2>/dev/null || true)" = off ]; then
+            echo "Warning: this checkout's PostgreSQL runs with fsync=off (started by an older script);" >&2
+            echo "         stop it (as postgres: $PG_BIN/pg_ctl -D $PGDATA stop) so the next run starts it safely." >&2
+        fi
     else
         # Without this check another cluster on the port shows up as a
         # cryptic pg_ctl failure (or, worse, we would talk to it).
@@ -131,9 +137,13 @@ start_private_postgres() {
                 "Set CIVIC_PG_PORT to a free port, or DATABASE_URL to use an existing PostGIS database."
         fi
         step "Starting PostgreSQL on 127.0.0.1:$PG_PORT"
+        # Durable defaults (fsync, synchronous_commit): this cluster holds what the
+        # run command's users enter. The tests and the bench trade durability for
+        # speed in their own sessions and databases instead (civic/settings/test.py,
+        # bench/run.sh).
         STARTED_PG=1
         if ! as_postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$PG_LOG" -w \
-            -o "-p $PG_PORT -k $sockets -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" \
+            -o "-p $PG_PORT -k $sockets -c listen_addresses=127.0.0.1" \
             start >/dev/null; then
             pg_fail "PostgreSQL did not start on port $PG_PORT (log above). If the port is taken, set CIVIC_PG_PORT to a free port."
         fi

@@ -99,7 +99,9 @@ start_child "Celery beat" celery -A civic beat -l warning -s "$LOCAL/celery/beat
     >"$LOCAL/celery/beat.log" 2>&1
 
 step "Starting the web server"
-start_child "web server" python manage.py runserver "$HOST:$PORT" --noreload
+# --insecure: the static files (Leaflet, htmx, our CSS) are served by runserver
+# although DEBUG is off; production serves them from STATIC_ROOT instead.
+start_child "web server" python manage.py runserver "$HOST:$PORT" --noreload --insecure
 
 # The banner promises a working URL: wait until the server answers (any HTTP
 # status will do). The home page, not /healthz: that one answers 503, loudly

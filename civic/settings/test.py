@@ -24,3 +24,9 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="civic-test-media-")
 
 # Parallel test runs (several checkouts or helpers) each pick their own test database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("CIVIC_TEST_DB", "test_civic")}  # noqa: F405
+# Test data may be lost on a crash; the cluster itself keeps fsync on for the demo
+# that may share it, so only the tests' own sessions skip waiting for the WAL flush.
+DATABASES["default"]["OPTIONS"] = {  # noqa: F405
+    **DATABASES["default"].get("OPTIONS", {}),  # noqa: F405
+    "options": "-c synchronous_commit=off",
+}

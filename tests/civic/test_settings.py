@@ -113,4 +113,36 @@ def test_local_settings_take_database_and_redis_from_the_environment():
     assert seen["redis"] == "redis://cache.example.org:6380/3"
     assert seen["cache"] == "redis://cache.example.org:6380/3"
     assert seen["broker"] == "redis://cache.example.org:6380/3"
-    assert seen["debug"] is True
+    # Visitors of the demo get no tracebacks unless a developer asks for them.
+    assert seen["debug"] is False
+
+
+def test_local_settings_turn_debug_pages_on_only_when_asked():
+    result = run(
+        ["-c", PRINT_SETTINGS], DJANGO_SETTINGS_MODULE="civic.settings.local", DJANGO_DEBUG="1"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["debug"] is True
+
+
+UNKNOWN_PAGE = """
+import django
+django.setup()
+from django.test import Client
+answer = Client(HTTP_ACCEPT_LANGUAGE="en").get("/no-such-page/")
+print(answer.status_code)
+print(answer.content.decode())
+"""
+
+
+def test_the_run_commands_settings_show_visitors_no_debug_page():
+    result = run(["-c", UNKNOWN_PAGE], DJANGO_SETTINGS_MODULE="civic.settings.local")
+
+    assert result.returncode == 0, result.stderr
+    status, _, body = result.stdout.partition("\n")
+    assert status == "404"
+    assert "Page not found" in body
+    # Django's debug 404 lists every URL pattern of the site.
+    assert "URLconf" not in body
+    assert "api/v1/" not in body
