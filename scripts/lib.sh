@@ -156,6 +156,8 @@ start_private_postgres() {
     psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$db" -qc \
         "set client_min_messages = warning; create extension if not exists postgis"
     export DATABASE_URL="postgis://postgres@127.0.0.1:$PG_PORT/$db"
+    # Tells the tests that this is the private cluster, whose settings they check.
+    export CIVIC_PRIVATE_PG=1
 }
 
 redis_cli() { timeout 3 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@" 2>/dev/null; }

@@ -8,7 +8,9 @@ import string
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+from django.db import connection
 
 MANAGE = settings.BASE_DIR / "manage.py"
 CHECK_ID = re.compile(r"\(([a-z_]+\.[CEW]\d{3})\)")
@@ -146,3 +148,15 @@ def test_the_run_commands_settings_show_visitors_no_debug_page():
     # Django's debug 404 lists every URL pattern of the site.
     assert "URLconf" not in body
     assert "api/v1/" not in body
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CIVIC_PRIVATE_PG"), reason="only the scripts' private cluster is ours"
+)
+@pytest.mark.django_db
+def test_the_private_cluster_writes_durably():
+    # The run command's demo shares this cluster: with fsync off a crash can
+    # corrupt what residents entered.
+    with connection.cursor() as cursor:
+        cursor.execute("show fsync")
+        assert cursor.fetchone() == ("on",)
