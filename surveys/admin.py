@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civic import workflow
 from civic.admin import move_action
+from civic.admin_lookups import DeclaredLookupsOnly
 from civic.roles import is_staff_member
 from surveys.models import Answer, Invitation, Option, Question, Response, Survey
 from surveys.services import QuestionSpec, question_problems
@@ -107,7 +108,7 @@ class SurveyAdminForm(forms.ModelForm):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     form = SurveyAdminForm
     list_display = [
         "title_nl",
@@ -188,7 +189,7 @@ class OptionInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     form = QuestionAdminForm
     list_display = ["survey", "position", "kind", "text_nl", "required", "theme"]
     list_filter = ["kind", ("survey", admin.RelatedOnlyFieldListFilter)]
@@ -225,7 +226,7 @@ class OptionAdminForm(forms.ModelForm):
 
 
 @admin.register(Option)
-class OptionAdmin(admin.ModelAdmin):
+class OptionAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     form = OptionAdminForm
     list_display = ["question", "position", "label_nl", "label_en", "theme"]
     list_filter = [("question__survey", admin.RelatedOnlyFieldListFilter), "theme"]
@@ -258,7 +259,7 @@ class UsedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """View only: codes are made in batches by the service (the officers' invitations page)."""
 
     list_display = ["code", "survey", "area", "batch", "used_at", "created_at"]
@@ -306,7 +307,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """View only; council members see the answers, never who gave them."""
 
     list_display = ["id", "survey", "area", "consent_publish", "submitted_at", "updated_at"]
@@ -355,7 +356,7 @@ class ResponseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
+class AnswerAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """View only: answers change only through the resident's own response."""
 
     list_display = ["response", "question", "text", "number", "options"]
