@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -36,8 +37,59 @@ from civic.models.concerns import PUBLIC_CONCERN_STATUSES
 from civic.roles import is_staff_member
 
 
+def _account_email_clean(form: forms.ModelForm) -> str:
+    """An account's e-mail address (the field is required): no other account's, in any case."""
+    email = User.objects.normalize_email(form.cleaned_data["email"])
+    others = User.objects.filter(email__iexact=email).exclude(pk=form.instance.pk)
+    if others.exists():
+        raise ValidationError(_("Another account already uses this e-mail address."))
+    return email
+
+
+class UserAdminCreationForm(AdminUserCreationForm):
+    """A new account in the admin gets an e-mail address (login, password reset, messages)."""
+
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+
+    def clean_email(self) -> str:
+        return _account_email_clean(self)
+
+
+class UserAdminChangeForm(UserChangeForm):
+    """An account edited in the admin keeps an e-mail address no other account has."""
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+
+    def clean_email(self) -> str:
+        return _account_email_clean(self)
+
+
 @admin.register(User)
 class UserAdmin(DeclaredLookupsOnly, BaseUserAdmin):
+    """Accounts (administrators only): every account has its own e-mail address."""
+
+    form = UserAdminChangeForm
+    add_form = UserAdminCreationForm
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
     list_display = ["username", "email", "is_active", "is_staff", "date_joined"]
     list_filter = ["groups", "is_active", "is_staff", "language"]
     fieldsets = (*BaseUserAdmin.fieldsets, (_("Preferences"), {"fields": ("language",)}))

@@ -1,5 +1,5 @@
 """The admin is a staff tool: council members reach only public material, nobody filters by
-private fields."""
+private fields, and every account made in the admin has its own e-mail address."""
 
 import pytest
 from django.contrib import admin
@@ -171,3 +171,81 @@ def test_council_members_cannot_search_concerns_by_author(client, council, offic
 
     assert found["council"] == {"hendrika": 0, "hendrika@example.test": 0, "Heet": 1}
     assert found["officer"] == {"hendrika": 1, "hendrika@example.test": 1, "Heet": 1}
+
+
+# ---------------------------------------------------------------- accounts need an e-mail
+
+
+def add_user(client, **fields):
+    data = {
+        "username": "nieuw",
+        "email": "",
+        "usable_password": "true",
+        "password1": "Vlonder-Regenton-42",
+        "password2": "Vlonder-Regenton-42",
+    }
+    data.update(fields)
+    return client.post(reverse("admin:civic_user_add"), data)
+
+
+def form_errors(response) -> dict:
+    return response.context["adminform"].form.errors
+
+
+def test_an_account_made_in_the_admin_gets_its_e_mail_address(client, admin_user):
+    client.force_login(admin_user)
+
+    response = add_user(client, email="nieuw@example.test")
+
+    assert response.status_code == 302
+    assert User.objects.get(username="nieuw").email == "nieuw@example.test"
+
+
+def test_accounts_without_an_e_mail_address_are_a_form_error_not_a_server_error(client, admin_user):
+    client.force_login(admin_user)
+
+    first = add_user(client, username="zonder1")
+    second = add_user(client, username="zonder2")
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert set(form_errors(first)) == {"email"}
+    assert set(form_errors(second)) == {"email"}
+    assert not User.objects.filter(username__startswith="zonder").exists()
+
+
+@pytest.mark.parametrize("typed", ["resident-a@example.test", "Resident-A@Example.TEST"])
+def test_an_e_mail_address_already_in_use_is_a_form_error_in_any_case(
+    client, admin_user, resident, typed
+):
+    client.force_login(admin_user)
+
+    response = add_user(client, email=typed)
+
+    assert response.status_code == 200
+    assert set(form_errors(response)) == {"email"}
+    assert User.objects.filter(email__iexact=resident.email).count() == 1
+
+
+def test_an_account_cannot_take_another_accounts_e_mail_address_when_edited(
+    client, admin_user, resident, other_resident
+):
+    client.force_login(admin_user)
+    change = url(User, "change", other_resident.pk)
+    form = client.get(change).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        email=resident.email.upper(),
+        groups=list(other_resident.groups.values_list("pk", flat=True)),
+        user_permissions=[],
+        date_joined_0="2026-01-01",
+        date_joined_1="10:00:00",
+        last_login_0="",
+        last_login_1="",
+    )
+
+    response = client.post(change, data)
+
+    assert response.status_code == 200
+    assert "email" in form_errors(response)
+    other_resident.refresh_from_db()
+    assert other_resident.email == "resident-b@example.test"
