@@ -4,16 +4,24 @@ Status fields are read-only here: the admin's "move" actions go through the
 workflow engine, so the audit trail stays complete.
 """
 
+from allauth.account.admin import EmailAddressAdmin as BaseEmailAddressAdmin
+from allauth.account.models import EmailAddress
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
+from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from civic import selectors, services, workflow
+from civic.admin_lookups import DeclaredLookupsOnly
 from civic.models import (
     Area,
     Challenge,
@@ -29,22 +37,94 @@ from civic.models.concerns import PUBLIC_CONCERN_STATUSES
 from civic.roles import is_staff_member
 
 
+def _account_email_clean(form: forms.ModelForm) -> str:
+    """An account's e-mail address (the field is required): no other account's, in any case."""
+    email = User.objects.normalize_email(form.cleaned_data["email"])
+    others = User.objects.filter(email__iexact=email).exclude(pk=form.instance.pk)
+    if others.exists():
+        raise ValidationError(_("Another account already uses this e-mail address."))
+    return email
+
+
+class UserAdminCreationForm(AdminUserCreationForm):
+    """A new account in the admin gets an e-mail address (login, password reset, messages)."""
+
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+
+    def clean_email(self) -> str:
+        return _account_email_clean(self)
+
+
+class UserAdminChangeForm(UserChangeForm):
+    """An account edited in the admin keeps an e-mail address no other account has."""
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+
+    def clean_email(self) -> str:
+        return _account_email_clean(self)
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(DeclaredLookupsOnly, BaseUserAdmin):
+    """Accounts (administrators only): every account has its own e-mail address."""
+
+    form = UserAdminChangeForm
+    add_form = UserAdminCreationForm
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
     list_display = ["username", "email", "is_active", "is_staff", "date_joined"]
     list_filter = ["groups", "is_active", "is_staff", "language"]
     fieldsets = (*BaseUserAdmin.fieldsets, (_("Preferences"), {"fields": ("language",)}))
 
 
+# The admins that installed libraries register, with the same rule for lookups.
+admin.site.unregister(Group)
+admin.site.unregister(TokenProxy)
+admin.site.unregister(EmailAddress)
+
+
+@admin.register(Group)
+class GroupAdmin(DeclaredLookupsOnly, BaseGroupAdmin):
+    """Role groups (kept in line with civic.roles by roles_sync)."""
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(DeclaredLookupsOnly, BaseTokenAdmin):
+    """API tokens (Django REST framework's admin)."""
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(DeclaredLookupsOnly, BaseEmailAddressAdmin):
+    """E-mail addresses and their verification (django-allauth's admin)."""
+
+
 @admin.register(Area)
-class AreaAdmin(LeafletGeoAdmin):
+class AreaAdmin(DeclaredLookupsOnly, LeafletGeoAdmin):
     list_display = ["name", "kind", "code", "parent", "population"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ["slug", "name_nl", "name_en", "colour", "is_active", "order"]
     list_editable = ["is_active", "order"]
     search_fields = ["slug", "name_nl", "name_en"]
@@ -101,7 +181,7 @@ class ConcernAdminForm(forms.ModelForm):
 
 
 @admin.register(Concern)
-class ConcernAdmin(LeafletGeoAdmin):
+class ConcernAdmin(DeclaredLookupsOnly, LeafletGeoAdmin):
     form = ConcernAdminForm
     list_display = ["id", "theme", "status", "area", "source", "created_at"]
     list_filter = ["status", "theme", "source", "area", "created_at"]
@@ -162,7 +242,7 @@ class ChallengeAdminForm(forms.ModelForm):
 
 
 @admin.register(Challenge)
-class ChallengeAdmin(LeafletGeoAdmin):
+class ChallengeAdmin(DeclaredLookupsOnly, LeafletGeoAdmin):
     form = ChallengeAdminForm
     list_display = ["title", "theme", "status", "area", "owner", "created_at"]
     list_filter = ["status", "theme", "area"]
@@ -204,7 +284,7 @@ class ChallengeConcernAdminForm(forms.ModelForm):
 
 
 @admin.register(ChallengeConcern)
-class ChallengeConcernAdmin(admin.ModelAdmin):
+class ChallengeConcernAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """Linking moves a published concern to “linked”; links are kept, never edited."""
 
     form = ChallengeConcernAdminForm
@@ -227,14 +307,14 @@ class ChallengeConcernAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ["challenge", "source", "name", "value", "computed_at"]
     list_filter = ["source", "name"]
     search_fields = ["challenge__title", "name"]
 
 
 @admin.register(WorkflowEvent)
-class WorkflowEventAdmin(admin.ModelAdmin):
+class WorkflowEventAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """Read-only: the audit trail is append-only."""
 
     list_display = ["at", "content_type", "object_id", "from_state", "to_state", "actor"]
@@ -253,7 +333,7 @@ class WorkflowEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ["recipient", "message", "created_at", "emailed_at", "read_at"]
     list_filter = ["emailed_at", "read_at"]
     search_fields = ["recipient__username", "message"]

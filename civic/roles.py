@@ -24,14 +24,14 @@ _VIEW_PUBLIC = [
     "civic.view_evidence",
 ]
 _VIEW_CORE = [*_VIEW_PUBLIC, "civic.view_challengeconcern", "civic.view_workflowevent"]
-# Council members read surveys and answers, never invitation codes (who got a
-# letter); the survey admin hides respondents from them.
+# Council members read the surveys themselves; the answers reach them as the
+# results page's figures, never as rows in the admin: responses, answers
+# (free text, exact map points, who answered) and invitation codes (who got a
+# letter) are personal data, like accounts, notifications and sensors.
 _VIEW_SURVEYS = [
     "surveys.view_survey",
     "surveys.view_question",
     "surveys.view_option",
-    "surveys.view_response",
-    "surveys.view_answer",
 ]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RESIDENT: [],

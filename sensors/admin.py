@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
 from civic import selectors as civic_selectors
+from civic.admin_lookups import DeclaredLookupsOnly
 from sensors import services
 from sensors.models import DeviceToken, DirtyDay, Reading, ReadingImport, Sensor
 
@@ -42,7 +43,7 @@ def revoke_tokens(modeladmin, request, queryset):
 
 
 @admin.register(Sensor)
-class SensorAdmin(LeafletGeoAdmin):
+class SensorAdmin(DeclaredLookupsOnly, LeafletGeoAdmin):
     list_display = ["external_id", "name", "hardware", "owner", "area", "status", "last_seen_at"]
     list_filter = ["status", "hardware", "area", "exposure", "surface"]
     search_fields = ["external_id", "name", "owner__username", "owner__email"]
@@ -60,7 +61,7 @@ class SensorAdmin(LeafletGeoAdmin):
 
 
 @admin.register(Reading)
-class ReadingAdmin(admin.ModelAdmin):
+class ReadingAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """Read-only; the table is large, so no full count and filters by sensor id."""
 
     list_display = ["sensor", "quantity", "observed_at", "value", "received_at"]
@@ -78,7 +79,7 @@ class ReadingAdmin(admin.ModelAdmin):
 
 
 @admin.register(DirtyDay)
-class DirtyDayAdmin(admin.ModelAdmin):
+class DirtyDayAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ["sensor", "day", "marked_at"]
     raw_id_fields = ["sensor"]
 
@@ -90,7 +91,7 @@ class DirtyDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReadingImport)
-class ReadingImportAdmin(admin.ModelAdmin):
+class ReadingImportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """Read-only: imports are made by uploads and ended by their task.
 
     The stored file is left out: it is never downloadable (MEDIA_URL is not served).

@@ -2,7 +2,8 @@
 
 The status is never edited here: the "move" actions go through the
 workflow. Codes come only from the service (surveys.services.invitations_generate).
-Council members read surveys and answers but never see who answered.
+Council members read surveys and their questions; codes, responses and answers
+(who answered, free text, exact map points) are for officers and administrators.
 """
 
 from django import forms
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civic import workflow
 from civic.admin import move_action
+from civic.admin_lookups import DeclaredLookupsOnly
 from civic.roles import is_staff_member
 from surveys.models import Answer, Invitation, Option, Question, Response, Survey
 from surveys.services import QuestionSpec, question_problems
@@ -107,7 +109,7 @@ class SurveyAdminForm(forms.ModelForm):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     form = SurveyAdminForm
     list_display = [
         "title_nl",
@@ -188,7 +190,7 @@ class OptionInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     form = QuestionAdminForm
     list_display = ["survey", "position", "kind", "text_nl", "required", "theme"]
     list_filter = ["kind", ("survey", admin.RelatedOnlyFieldListFilter)]
@@ -225,7 +227,7 @@ class OptionAdminForm(forms.ModelForm):
 
 
 @admin.register(Option)
-class OptionAdmin(admin.ModelAdmin):
+class OptionAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     form = OptionAdminForm
     list_display = ["question", "position", "label_nl", "label_en", "theme"]
     list_filter = [("question__survey", admin.RelatedOnlyFieldListFilter), "theme"]
@@ -257,8 +259,23 @@ class UsedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class OfficersOnly:
+    """Personal data of residents: officers and administrators only, whatever permissions say.
+
+    Council members get no permission on these models (civic.roles); this keeps
+    them out even if one is given by hand, as the admin of answers and codes
+    has no view without names, exact map points or free text.
+    """
+
+    def has_module_permission(self, request):
+        return is_staff_member(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_staff_member(request.user) and super().has_view_permission(request, obj)
+
+
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(OfficersOnly, DeclaredLookupsOnly, admin.ModelAdmin):
     """View only: codes are made in batches by the service (the officers' invitations page)."""
 
     list_display = ["code", "survey", "area", "batch", "used_at", "created_at"]
@@ -276,10 +293,6 @@ class InvitationAdmin(admin.ModelAdmin):
         return False
 
 
-# Who answered, and how to recognise a flood of answers: officers only.
-PERSONAL_RESPONSE_FIELDS = ("respondent", "invitation", "client_hash")
-
-
 class AnswerInline(admin.TabularInline):
     model = Answer
     extra = 0
@@ -287,16 +300,6 @@ class AnswerInline(admin.TabularInline):
     fields = ["question", "text", "number", "options", "point", "polygon", "concern"]
     readonly_fields = fields
     ordering = ["question__position"]
-
-    def get_fields(self, request, obj=None):
-        if is_staff_member(request.user):
-            return self.fields
-        # A concern made from an answer may be unpublished; free text may name
-        # people (council members read figures, as on the results page).
-        return [f for f in self.fields if f not in ("concern", "text")]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -306,16 +309,25 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
-    """View only; council members see the answers, never who gave them."""
+class ResponseAdmin(OfficersOnly, DeclaredLookupsOnly, admin.ModelAdmin):
+    """View only: who answered what, where (officers and administrators)."""
 
-    list_display = ["id", "survey", "area", "consent_publish", "submitted_at", "updated_at"]
+    list_display = [
+        "id",
+        "survey",
+        "respondent",
+        "area",
+        "consent_publish",
+        "submitted_at",
+        "updated_at",
+    ]
     list_filter = [
         ("survey", admin.RelatedOnlyFieldListFilter),
         ("area", admin.RelatedOnlyFieldListFilter),
         "consent_publish",
     ]
-    list_select_related = ["survey", "area"]
+    search_fields = ["respondent__username", "respondent__email", "invitation__code"]
+    list_select_related = ["survey", "respondent", "area"]
     date_hierarchy = "submitted_at"
     inlines = [AnswerInline]
     fields = [
@@ -328,24 +340,7 @@ class ResponseAdmin(admin.ModelAdmin):
         "submitted_at",
         "updated_at",
     ]
-
-    def get_list_display(self, request):
-        if is_staff_member(request.user):
-            return [*self.list_display[:2], "respondent", *self.list_display[2:]]
-        return self.list_display
-
-    def get_search_fields(self, request):
-        if is_staff_member(request.user):
-            return ["respondent__username", "respondent__email", "invitation__code"]
-        return []
-
-    def get_fields(self, request, obj=None):
-        if is_staff_member(request.user):
-            return self.fields
-        return [f for f in self.fields if f not in PERSONAL_RESPONSE_FIELDS]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False
@@ -355,28 +350,14 @@ class ResponseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
+class AnswerAdmin(OfficersOnly, DeclaredLookupsOnly, admin.ModelAdmin):
     """View only: answers change only through the resident's own response."""
 
     list_display = ["response", "question", "text", "number", "options"]
     list_filter = [("question__survey", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["response", "question"]
     fields = ["response", "question", "text", "number", "options", "point", "polygon", "concern"]
-
-    def get_fields(self, request, obj=None):
-        if is_staff_member(request.user):
-            return self.fields
-        # Council members read figures, not free text (it may name people), as on
-        # the results page; nor the concern it became.
-        return [f for f in self.fields if f not in ("concern", "text")]
-
-    def get_list_display(self, request):
-        if is_staff_member(request.user):
-            return self.list_display
-        return [f for f in self.list_display if f != "text"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

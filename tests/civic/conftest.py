@@ -4,14 +4,24 @@ from dataclasses import dataclass
 from io import BytesIO
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from civic import services, workflow
 from civic.models import Challenge, Concern
-from tests.factories import CENTRE, ConcernFactory, square
+from sensors import ingest
+from sensors import services as sensor_services
+from sensors.models import ReadingImport
+from surveys import answering
+from surveys import services as survey_services
+from surveys.models import Question, Survey
+from surveys.services import OptionSpec, QuestionSpec
+from tests.factories import CENTRE, ConcernFactory, ResidentFactory, UserFactory, square
 
 ROLES = ("anonymous", "resident", "other_resident", "officer", "council", "admin_user")
 
@@ -96,3 +106,116 @@ def published_concern(theme, dx: float = 0.0, dy: float = 0.0, area=None, **extr
         status=extra.pop("status", Concern.Status.PUBLISHED),
         **extra,
     )
+
+
+# ---------------------------------------------------------------- the admin
+
+
+@pytest.fixture
+def superuser(db):
+    """A Django superuser: the lookup rule holds for them too."""
+    return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+def _survey(officer, area, title: str, heat) -> Survey:
+    survey = survey_services.survey_create(actor=officer, title_nl=title, area=area)
+    survey_services.questions_replace(
+        actor=officer,
+        survey=survey,
+        questions=[
+            QuestionSpec(
+                Question.Kind.SINGLE_CHOICE,
+                "Waar maakt u zich zorgen over?",
+                required=True,
+                options=(OptionSpec("Hitte", theme=heat), OptionSpec("Niets")),
+            ),
+            QuestionSpec(Question.Kind.SHORT_TEXT, "Uw straat"),
+            QuestionSpec(Question.Kind.MAP_POINT, "Waar is het te heet?", theme=heat),
+        ],
+    )
+    workflow.transition(survey, Survey.Status.OPEN, actor=officer)
+    survey.refresh_from_db()
+    return survey
+
+
+# Exact private points with digits that appear nowhere else, to look for in pages.
+SURVEY_POINT = (6.0613717, 52.5291234)
+SENSOR_POINT = (6.0587613, 52.5263391)
+
+
+@dataclass
+class AdminRows:
+    respondents: list
+    answer_text: str
+
+
+@pytest.fixture
+def every_model(
+    municipality,
+    neighbourhood,
+    heat,
+    flooding,
+    resident,
+    officer,
+    superuser,
+    django_capture_on_commit_callbacks,
+):
+    """Rows in every registered model, with two values wherever a filter needs a choice.
+
+    Survey answers and the garden sensor lie at SURVEY_POINT and SENSOR_POINT.
+    """
+    here = Point(CENTRE[0] + 0.001, CENTRE[1] + 0.001, srid=4326)
+    respondents = []
+    with django_capture_on_commit_callbacks(execute=True):
+        concerns = [
+            services.concern_create(author=resident, theme=theme, description=text, location=here)
+            for theme, text in ((heat, "Hete speelplaats"), (flooding, "Natte kelder"))
+        ]
+        workflow.transition(concerns[0], Concern.Status.PUBLISHED, actor=officer)
+        challenges = [
+            services.challenge_create(actor=officer, title=title, theme=heat)
+            for title in ("Schaduw op het plein", "Koele school")
+        ]
+        workflow.transition(challenges[0], Challenge.Status.OPEN, actor=officer)
+    services.challenge_link_concerns(challenge=challenges[0], concerns=[concerns[0]], actor=officer)
+    services.evidence_upsert(challenge=challenges[0], source="sensors", name="nights", value=3)
+    services.evidence_upsert(challenge=challenges[1], source="surveys", name="share", value=0.4)
+
+    for area, title in ((municipality, "Hitte in Zwolle"), (neighbourhood, "Hitte in Werkeren")):
+        survey = _survey(officer, area, title, heat)
+        choice, street, spot = survey.questions.order_by("position")
+        respondents.append(ResidentFactory())
+        answering.response_submit(
+            survey=survey,
+            respondent=respondents[-1],
+            answers={
+                choice.pk: choice.options.first().pk,
+                street.pk: "Dobbestraat 12",
+                spot.pk: {"point": Point(*SURVEY_POINT, srid=4326)},
+            },
+            area=neighbourhood,
+            consent_publish=True,
+        )
+        survey_services.invitations_generate(
+            actor=officer, survey=survey, count=2, area=neighbourhood, batch=title
+        )
+
+    sensor, _token = sensor_services.sensor_register(
+        actor=resident,
+        external_id="garden-001",
+        hardware="native",
+        quantities=["air_temperature"],
+        location=Point(*SENSOR_POINT, srid=4326),
+    )
+    ingest.readings_ingest(
+        sensor=sensor,
+        records=[
+            {"quantity": "air_temperature", "observed_at": "2026-07-01T12:00:00Z", "value": 26.0}
+        ],
+    )
+    ReadingImport.objects.create(
+        uploaded_by=officer, original_name="juli.csv", size=120, queued_at=timezone.now()
+    )
+    Token.objects.create(user=resident)
+    EmailAddress.objects.create(user=resident, email=resident.email, primary=True, verified=True)
+    return AdminRows(respondents=respondents, answer_text="Dobbestraat 12")

@@ -1,4 +1,4 @@
-"""Surveys in the Django admin: officers build and read, council members read without names."""
+"""Surveys in the Django admin: officers build and read answers, council members read surveys."""
 
 import pytest
 from django.urls import reverse
@@ -58,10 +58,8 @@ def test_officers_open_every_survey_page(request, client, answered, model, role)
     assert change.status_code == 200
 
 
-@pytest.mark.parametrize("model", [Survey, Question, Option, Response, Answer])
-def test_council_members_read_surveys_and_answers_without_changing_them(
-    client, council, answered, model
-):
+@pytest.mark.parametrize("model", [Survey, Question, Option])
+def test_council_members_read_surveys_without_changing_them(client, council, answered, model):
     client.force_login(council)
     obj = first(model)
 
@@ -72,28 +70,6 @@ def test_council_members_read_surveys_and_answers_without_changing_them(
     assert change.status_code == 200
     assert 'name="_save"' not in change.content.decode()
     assert client.get(admin_url(model, "add")).status_code == 403
-
-
-def test_council_members_never_see_who_answered_or_the_codes(client, council, answered, resident):
-    client.force_login(council)
-    response = first(Response)
-
-    pages = [
-        client.get(admin_url(Response, "changelist")),
-        client.get(admin_url(Response, "change", response.pk)),
-        client.get(admin_url(Answer, "changelist")),
-        client.get(admin_url(Answer, "change", first(Answer).pk)),
-    ]
-
-    for page in pages:
-        text = page.content.decode()
-        assert resident.username not in text
-        assert resident.email not in text
-        for field in ("respondent", "invitation", "client_hash", "concern"):
-            assert f"field-{field}" not in text and f"column-{field}" not in text
-    assert client.get(admin_url(Invitation, "changelist")).status_code == 403
-    # No search box: a name could be confirmed by searching for it.
-    assert 'id="searchbar"' not in pages[0].content.decode()
 
 
 def test_officers_see_who_answered(client, officer, answered, resident):
@@ -256,28 +232,3 @@ def test_the_admin_refuses_a_survey_that_closes_before_it_opens(client, officer,
         "Close the survey after it opens."
     ]
     assert not Survey.objects.exists()
-
-
-def test_council_members_do_not_read_free_text_answers_in_the_admin(
-    client, council, officer, survey, resident
-):
-    street = survey.questions.get(kind=K.SHORT_TEXT)
-    choice = survey.questions.get(kind=K.SINGLE_CHOICE)
-    answering.response_submit(
-        survey=survey,
-        respondent=resident,
-        answers={street.pk: "Dobbestraat 12", choice.pk: choice.options.first().pk},
-    )
-    answer = Answer.objects.get(question=street)
-
-    client.force_login(council)
-    council_pages = [
-        client.get(admin_url(Answer, "changelist")).content.decode(),
-        client.get(admin_url(Answer, "change", answer.pk)).content.decode(),
-        client.get(admin_url(Response, "change", answer.response_id)).content.decode(),
-    ]
-    client.force_login(officer)
-    officer_page = client.get(admin_url(Answer, "change", answer.pk)).content.decode()
-
-    assert all("Dobbestraat 12" not in page for page in council_pages)
-    assert "Dobbestraat 12" in officer_page
