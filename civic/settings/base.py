@@ -118,6 +118,11 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "civic.accounts.ResidentAccountAdapter"
 
+# The client address (civic.clients.client_ip): REMOTE_ADDR, or X-Forwarded-For
+# through this many trusted reverse proxies (0 = the header is never trusted).
+CIVIC_NUM_PROXIES = int(os.environ.get("DJANGO_NUM_PROXIES") or 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = CIVIC_NUM_PROXIES
+
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -154,10 +159,9 @@ REST_FRAMEWORK = {
         "civic.api.throttling.AnonRateThrottle",
         "civic.api.throttling.UserRateThrottle",
     ],
-    # Behind a reverse proxy the client address is in X-Forwarded-For.
-    "NUM_PROXIES": int(os.environ["DJANGO_NUM_PROXIES"])
-    if os.environ.get("DJANGO_NUM_PROXIES")
-    else None,
+    # Our throttles take the address from civic.clients.client_ip; this keeps any
+    # stock DRF throttle consistent with it (DRF's None would trust the whole header).
+    "NUM_PROXIES": CIVIC_NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": "600/hour",
         "user": "3000/hour",
