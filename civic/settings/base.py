@@ -123,6 +123,11 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optio
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "civic.accounts.ResidentAccountAdapter"
+# Sign-up never says an address is taken: the owner gets an e-mail instead, and
+# a new resident confirms the address by the link before the first login.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_FORMS = {"signup": "civic.accounts.ResidentSignupForm"}
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_RATE_LIMITS = {
     # Failed logins are counted by axes below, per account whatever name is
     # typed and on every entry point; allauth's own count (per typed text, web
