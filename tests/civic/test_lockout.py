@@ -42,7 +42,7 @@ def admin_login(username: str, password: str, client: Client | None = None):
 
 
 def token(username: str, password: str, client: APIClient | None = None):
-    client = client or APIClient(REMOTE_ADDR=address())
+    client = client or APIClient(REMOTE_ADDR=address(), HTTP_ACCEPT_LANGUAGE="en")
     return client.post(TOKEN_URL, {"username": username, "password": password})
 
 
@@ -172,6 +172,7 @@ def test_one_client_guessing_at_five_accounts_is_locked_for_all(resident, other_
     ("language", "heading", "message"),
     [
         ("en", "Logging in is paused", "Try again in 15 minutes."),
+        ("nl", "Inloggen is gepauzeerd", "Probeer het over 15 minuten opnieuw."),
     ],
 )
 def test_the_page_says_in_the_visitors_language_that_logging_in_is_paused(
