@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from civic.clients import client_ip
 from surveys import answering, selectors
 from surveys.api.answering import AnonymousAnswerThrottle
 from surveys.forms import SurveyAnswerForm, initial_from_response
@@ -64,7 +65,7 @@ def _submit(request, survey: Survey, form: SurveyAnswerForm, signed_in: bool) ->
             area=data.get("neighbourhood"),
             consent_publish=bool(data.get("consent_publish")),
             # Only anonymous answers keep a (hashed) address, to spot floods.
-            client_ip=None if signed_in else request.META.get("REMOTE_ADDR"),
+            client_ip=None if signed_in else client_ip(request),
         )
     except answering.AnswersRejected as rejected:
         form.add_answer_problems(rejected.problems)

@@ -1,18 +1,43 @@
 """Routes of the core API under /api/v1/."""
 
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from civic.api import views
 from civic.api.throttling import ScopedRateThrottle
+from civic.lockout import retry_after_seconds
+
+
+class LockedOut(exceptions.Throttled):
+    """429: too many failed logins for this account or from this client (django-axes)."""
+
+    default_detail = _(
+        "Too many failed login attempts for this account or from this address; "
+        "logging in is paused."
+    )
+    default_code = "locked_out"
 
 
 class TokenView(ObtainAuthToken):
     """POST username and password, get a token for `Authorization: Token …`."""
 
+    # A speed limit per client on top of the lockout: it also counts requests
+    # that never reach a password check, and successful ones.
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            # django-axes refused the login, or the failure just now was one too
+            # many: say so, rather than "wrong password", with when to retry.
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut(wait=retry_after_seconds(request)) from None
+            raise
 
 
 router = DefaultRouter()

@@ -1,6 +1,7 @@
 """Settings shared by every environment; secrets and URLs come from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "axes",
     "civic.apps.CivicConfig",
     "surveys.apps.SurveysConfig",
     "sensors.apps.SensorsConfig",
@@ -55,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Last, as axes asks: it turns a login refused for a lock into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "civic.urls"
@@ -97,6 +101,8 @@ CACHES = {
 
 AUTH_USER_MODEL = "civic.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every login of a locked account or client before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -117,6 +123,44 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optio
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_ADAPTER = "civic.accounts.ResidentAccountAdapter"
+# Sign-up never says an address is taken: the owner gets an e-mail instead, and
+# a new resident confirms the address by the link before the first login.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_FORMS = {"signup": "civic.accounts.ResidentSignupForm"}
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_RATE_LIMITS = {
+    # Failed logins are counted by axes below, per account whatever name is
+    # typed and on every entry point; allauth's own count (per typed text, web
+    # only) would answer first with a different message, so it is off.
+    "login_failed": None,
+}
+
+# The client address (civic.clients.client_ip): REMOTE_ADDR, or X-Forwarded-For
+# through this many trusted reverse proxies (0 = the header is never trusted).
+CIVIC_NUM_PROXIES = int(os.environ.get("DJANGO_NUM_PROXIES") or 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = CIVIC_NUM_PROXIES
+
+# django-axes: password guessing locks the account and the client.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+# Either is enough to lock: the account (every login name of it), or the address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "civic.lockout.login_identity"
+AXES_CLIENT_IP_CALLABLE = "civic.lockout.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "civic.lockout.lockout_response"
+# Tries during a lock are refused but not counted, so the lock lifts one cool-off
+# after the last counted failure (the Retry-After we announce), not later.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A successful login does not wipe the count: an attacker with an account of
+# their own could otherwise reset the address lock between guesses.
+AXES_RESET_ON_SUCCESS = False
+# Logs and stored attempts never hold the password; the log lines mask the
+# login name and address too (the attempt rows keep them for administrators).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login", "password"]
+# Keep failures only: no row with address and browser for every successful login.
+AXES_DISABLE_ACCESS_LOG = True
+# No banner at every start; lockouts are logged as warnings all the same.
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
@@ -154,10 +198,9 @@ REST_FRAMEWORK = {
         "civic.api.throttling.AnonRateThrottle",
         "civic.api.throttling.UserRateThrottle",
     ],
-    # Behind a reverse proxy the client address is in X-Forwarded-For.
-    "NUM_PROXIES": int(os.environ["DJANGO_NUM_PROXIES"])
-    if os.environ.get("DJANGO_NUM_PROXIES")
-    else None,
+    # Our throttles take the address from civic.clients.client_ip; this keeps any
+    # stock DRF throttle consistent with it (DRF's None would trust the whole header).
+    "NUM_PROXIES": CIVIC_NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": "600/hour",
         "user": "3000/hour",

@@ -15,6 +15,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from civic.api.throttling import AnonRateThrottle
+from civic.clients import client_ip
 from surveys import answering, selectors
 from surveys.api.answering_serializers import ResponseInputSerializer, ResponseSerializer
 from surveys.models import Survey
@@ -82,7 +83,7 @@ class ResponseSubmitView(APIView):
                 area=given.get("neighbourhood"),
                 consent_publish=given["consent_publish"],
                 # Only anonymous answers keep a (hashed) address, to spot floods.
-                client_ip=None if signed_in else request.META.get("REMOTE_ADDR"),
+                client_ip=None if signed_in else client_ip(request),
             )
         except answering.AnswersRejected as rejected:
             raise ValidationError({"answers": rejected.problems}) from rejected

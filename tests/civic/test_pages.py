@@ -11,8 +11,7 @@ from django.urls import reverse
 from PIL import Image
 
 from civic import services, workflow
-from civic.models import Concern, User, WorkflowEvent
-from civic.roles import RESIDENT, user_has_role
+from civic.models import Concern, WorkflowEvent
 from tests.factories import CENTRE, PASSWORD, ConcernFactory
 
 pytestmark = pytest.mark.django_db
@@ -326,23 +325,8 @@ def test_pages_render_in_the_visitors_language(
     assert theme_name in page_text(response)
 
 
-# ------------------------------------------------------------------- signup
-def test_signing_up_makes_a_resident_who_can_file_a_concern(client, heat):
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "email": "new.resident@example.test",
-            "password1": "a-long-Enough-pass-42",
-            "password2": "a-long-Enough-pass-42",
-        },
-    )
-
-    assert response.status_code == 302
-    user = User.objects.get(email="new.resident@example.test")
-    assert user_has_role(user, RESIDENT)
-    assert client.get(NEW_URL).status_code == 200
-
-
+# ------------------------------------------------------------------- login
+# Signing up (confirm by the e-mail link, then file a concern): test_signup_privacy.py.
 def test_resident_logs_in_with_email_through_the_login_page(client, resident):
     response = client.post(LOGIN_URL, {"login": resident.email, "password": PASSWORD})
 

@@ -11,7 +11,6 @@ from django.urls import reverse
 from sensors import ingest
 from sensors.daily import daily_stats_recompute_all_dirty
 from sensors.models import ReadingFlag
-from tests.factories import PASSWORD
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -52,7 +51,7 @@ def two_days(garden_sensor):
 
 
 def test_a_host_sees_their_sensor_with_days_chart_and_flags_explained(client, resident, two_days):
-    client.login(username=resident.username, password=PASSWORD)
+    client.force_login(resident)
 
     response = client.get("/sensors/mine/", HTTP_ACCEPT_LANGUAGE="en")
 
@@ -65,14 +64,14 @@ def test_a_host_sees_their_sensor_with_days_chart_and_flags_explained(client, re
 
 
 def test_other_residents_see_no_sensor_of_someone_else(client, other_resident, two_days):
-    client.login(username=other_resident.username, password=PASSWORD)
+    client.force_login(other_resident)
 
     assert f'id="sensor-{two_days.pk}"' not in client.get("/sensors/mine/").content.decode()
     assert client.get(f"/sensors/{two_days.pk}/readings.csv").status_code == 404
 
 
 def test_the_host_downloads_the_readings_with_qc_marks(client, resident, two_days):
-    client.login(username=resident.username, password=PASSWORD)
+    client.force_login(resident)
 
     response = client.get(f"/sensors/{two_days.pk}/readings.csv")
 
@@ -83,10 +82,10 @@ def test_the_host_downloads_the_readings_with_qc_marks(client, resident, two_day
 
 
 def test_network_health_is_for_officers(client, officer, resident, two_days):
-    client.login(username=resident.username, password=PASSWORD)
+    client.force_login(resident)
     assert client.get("/sensors/health/").status_code == 403
 
-    client.login(username=officer.username, password=PASSWORD)
+    client.force_login(officer)
     response = client.get("/sensors/health/", HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200
@@ -135,7 +134,7 @@ def test_a_host_sees_how_many_days_their_soil_has_been_dry(client, resident, gar
         ],
     )
     daily_stats_recompute_all_dirty()
-    client.login(username=resident.username, password=PASSWORD)
+    client.force_login(resident)
 
     english = client.get("/sensors/mine/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     dutch = client.get("/sensors/mine/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()

@@ -2,7 +2,6 @@
 
 from civic.workflow import transition
 from surveys.models import Survey
-from tests.factories import PASSWORD
 
 
 def test_a_closed_survey_is_listed_with_a_link_to_its_results(client, survey, officer):
@@ -21,8 +20,8 @@ def test_an_open_survey_is_not_among_the_results(client, survey):
 
 
 def test_officers_find_the_builder_in_the_menu_and_residents_do_not(client, officer, resident):
-    client.login(username=officer.username, password=PASSWORD)
+    client.force_login(officer)
     assert 'href="/surveys/manage/"' in client.get("/surveys/").content.decode()
     client.logout()
-    client.login(username=resident.username, password=PASSWORD)
+    client.force_login(resident)
     assert 'href="/surveys/manage/"' not in client.get("/surveys/").content.decode()
