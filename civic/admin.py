@@ -6,6 +6,10 @@ workflow engine, so the audit trail stays complete.
 
 from allauth.account.admin import EmailAddressAdmin as BaseEmailAddressAdmin
 from allauth.account.models import EmailAddress
+from axes.admin import AccessAttemptAdmin as BaseAccessAttemptAdmin
+from axes.admin import AccessFailureLogAdmin as BaseAccessFailureLogAdmin
+from axes.admin import AccessLogAdmin as BaseAccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
@@ -99,6 +103,7 @@ class UserAdmin(DeclaredLookupsOnly, BaseUserAdmin):
 admin.site.unregister(Group)
 admin.site.unregister(TokenProxy)
 admin.site.unregister(EmailAddress)
+admin.site.unregister([AccessAttempt, AccessLog, AccessFailureLog])
 
 
 @admin.register(Group)
@@ -114,6 +119,21 @@ class TokenAdmin(DeclaredLookupsOnly, BaseTokenAdmin):
 @admin.register(EmailAddress)
 class EmailAddressAdmin(DeclaredLookupsOnly, BaseEmailAddressAdmin):
     """E-mail addresses and their verification (django-allauth's admin)."""
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(DeclaredLookupsOnly, BaseAccessAttemptAdmin):
+    """Failed logins counted towards a lockout (django-axes' admin); deleting one lifts it."""
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(DeclaredLookupsOnly, BaseAccessLogAdmin):
+    """Logins (django-axes' admin; empty while AXES_DISABLE_ACCESS_LOG is on)."""
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(DeclaredLookupsOnly, BaseAccessFailureLogAdmin):
+    """Every failed login, kept for the cool-off (django-axes' admin)."""
 
 
 @admin.register(Area)

@@ -5,6 +5,7 @@ from io import BytesIO
 
 import pytest
 from allauth.account.models import EmailAddress
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -218,4 +219,11 @@ def every_model(
     )
     Token.objects.create(user=resident)
     EmailAddress.objects.create(user=resident, email=resident.email, primary=True, verified=True)
+    # django-axes' rows, as its handler writes them: two paths for the path filter.
+    for n, path in enumerate(("/accounts/login/", "/admin/login/")):
+        attempt = {"username": "resident-a", "ip_address": f"192.0.2.{n}", "user_agent": "probe"}
+        attempt.update(path_info=path, attempt_time=timezone.now())
+        AccessAttempt.objects.create(**attempt, failures_since_start=1)
+        AccessFailureLog.objects.create(**attempt, locked_out=False)
+        AccessLog.objects.create(**attempt)
     return AdminRows(respondents=respondents, answer_text="Dobbestraat 12")
