@@ -8,6 +8,8 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from civic.csp import content_security_policy
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -28,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.forms",
     "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
@@ -37,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "leaflet",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "axes",
@@ -48,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "civic.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +67,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "civic.urls"
+# Widgets render with the project's templates, so templates/leaflet/ replaces
+# django-leaflet's widget (and its inline script) in the admin too.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 WSGI_APPLICATION = "civic.wsgi.application"
 
 TEMPLATES = [
@@ -194,6 +202,10 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "civic.api.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "civic.api.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "civic.api.throttling.AnonRateThrottle",
         "civic.api.throttling.UserRateThrottle",
@@ -215,6 +227,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from validator.swagger.io: offline, and the CSP loads no image from elsewhere.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"QuantityEnum": "sensors.quantities.QUANTITY_CHOICES"},
@@ -231,6 +245,12 @@ LEAFLET_CONFIG = {
     "RESET_VIEW": False,
 }
 CIVIC_TILES_URL = os.environ.get("CIVIC_TILES_URL", "")
+
+# No script from user text: every page gets a Content-Security-Policy without
+# inline script or style (civic/csp.py); images may also come from the tile host.
+CONTENT_SECURITY_POLICY = content_security_policy(tiles_url=CIVIC_TILES_URL)
+# Links to other sites do not carry our URLs (survey ids, search filters) along.
+SECURE_REFERRER_POLICY = "same-origin"
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None

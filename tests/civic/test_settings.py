@@ -160,3 +160,70 @@ def test_the_private_cluster_writes_durably():
     with connection.cursor() as cursor:
         cursor.execute("show fsync")
         assert cursor.fetchone() == ("on",)
+
+
+PRODUCTION_LOGIN_PAGE = """
+import json, django
+django.setup()
+from django.conf import settings as s
+from django.test import Client
+response = Client().get("/accounts/login/", secure=True, HTTP_HOST="example.org")
+csrf = response.cookies[s.CSRF_COOKIE_NAME]
+print(json.dumps({
+    "status": response.status_code,
+    "csrf_cookie": {"secure": bool(csrf["secure"]), "samesite": csrf["samesite"]},
+    "headers": {name: response.headers.get(name) for name in (
+        "Content-Security-Policy", "Referrer-Policy", "Strict-Transport-Security",
+        "X-Content-Type-Options", "X-Frame-Options",
+    )},
+    "session": [s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE],
+    "language_cookie_secure": s.LANGUAGE_COOKIE_SECURE,
+}))
+"""
+
+
+def test_production_sends_cookies_over_https_only_and_the_security_headers():
+    result = run(["-c", PRODUCTION_LOGIN_PAGE], **production_env())
+
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["status"] == 200
+    # The CSRF cookie the login page sets is marked Secure; so are session and language.
+    assert seen["csrf_cookie"] == {"secure": True, "samesite": "Lax"}
+    assert seen["session"] == [True, True, "Lax"]
+    assert seen["language_cookie_secure"] is True
+    headers = seen["headers"]
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+PRINT_POLICY = """
+import json, django
+django.setup()
+from django.conf import settings as s
+print(json.dumps(s.CONTENT_SECURITY_POLICY["DIRECTIVES"]))
+"""
+
+
+def test_images_may_come_from_the_configured_tile_host_only():
+    tiles = run(
+        ["-c", PRINT_POLICY],
+        DJANGO_SETTINGS_MODULE="civic.settings.local",
+        CIVIC_TILES_URL="https://{s}.tile.example.org/{z}/{x}/{y}.png",
+    )
+    offline = run(
+        ["-c", PRINT_POLICY], DJANGO_SETTINGS_MODULE="civic.settings.local", CIVIC_TILES_URL=""
+    )
+
+    assert tiles.returncode == 0, tiles.stderr
+    assert offline.returncode == 0, offline.stderr
+    assert json.loads(tiles.stdout.strip().splitlines()[-1])["img-src"] == [
+        "'self'",
+        "data:",
+        "https://*.tile.example.org",
+    ]
+    assert json.loads(offline.stdout.strip().splitlines()[-1])["img-src"] == ["'self'", "data:"]

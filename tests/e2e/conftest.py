@@ -31,24 +31,56 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A fresh English-speaking tab that records JavaScript errors and failed responses."""
+# Every violation of our Content-Security-Policy, as the page's own event reports it.
+# Init scripts and bindings run outside the page's policy.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__civicCspViolation(
+    event.effectiveDirective + " blocked " + (event.blockedURI || "?") + " on " +
+    event.documentURI + (event.sample ? " (" + event.sample + ")" : "")
+  );
+}, true);
+"""
+
+
+def new_tab(browser, base_url: str):
+    """A fresh English-speaking tab (own cookies) recording JavaScript errors, failed
+    responses and violations of the Content-Security-Policy."""
     context = browser.new_context(
         locale="en-GB",
-        base_url=live_server.url,
+        base_url=base_url,
         viewport={"width": 1280, "height": 900},
     )
     context.set_default_timeout(10_000)
     tab = context.new_page()
     tab.js_errors = []
     tab.failed_responses = []
+    tab.csp_violations = []
     tab.on("pageerror", lambda error: tab.js_errors.append(str(error)))
+    context.expose_binding(
+        "__civicCspViolation", lambda source, text: tab.csp_violations.append(text)
+    )
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+
+    def note_console(message):
+        # Chromium also logs what the policy refused (e.g. "Refused to execute inline script").
+        if message.type == "error" and "Content Security Policy" in message.text:
+            tab.csp_violations.append(message.text)
 
     def note_failure(response):
         if response.status >= 400:
             tab.failed_responses.append(f"{response.status} {response.url}")
 
+    tab.on("console", note_console)
     tab.on("response", note_failure)
+    return tab
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh tab; a page that trips our Content-Security-Policy fails the test."""
+    tab = new_tab(browser, live_server.url)
     yield tab
-    context.close()
+    violations = list(tab.csp_violations)
+    tab.context.close()
+    assert violations == [], "the Content-Security-Policy refused: " + "; ".join(violations)

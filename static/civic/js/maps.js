@@ -1,6 +1,40 @@
-/* Shared map set-up: offline base layer of area outlines, optional tiles. */
+/* Shared map set-up: offline base layer of area outlines, optional tiles, text-only labels. */
 (function () {
   "use strict";
+
+  // Leaflet takes a string given to a popup, a tooltip or the layer control as
+  // HTML. Whatever residents and officers type (and our own labels) goes in as
+  // text: popups and tooltips get DOM nodes; the layer control, which only
+  // takes strings, gets them escaped.
+  function textNode(text) {
+    return document.createTextNode(text === null || text === undefined ? "" : String(text));
+  }
+
+  function escapeHtml(text) {
+    const span = document.createElement("span");
+    span.textContent = text === null || text === undefined ? "" : String(text);
+    return span.innerHTML;
+  }
+
+  function textBlock(title, body) {
+    // A bold title over a body, both as text (for popups).
+    const box = document.createElement("div");
+    const strong = document.createElement("strong");
+    strong.textContent = title || "";
+    box.appendChild(strong);
+    box.appendChild(document.createElement("br"));
+    box.appendChild(textNode(body));
+    return box;
+  }
+
+  function layerNames(names) {
+    // {label: layer} for L.control.layers, with every label escaped.
+    const escaped = {};
+    Object.keys(names).forEach(function (label) {
+      escaped[escapeHtml(label)] = names[label];
+    });
+    return escaped;
+  }
 
   async function fetchAll(url) {
     // Follows the API's `next` links so every feature is drawn.
@@ -28,8 +62,7 @@
         const layer = L.geoJSON(areas, {
           style: { color: "#4b6584", weight: 1, fillColor: "#d1d8e0", fillOpacity: 0.35 },
           onEachFeature: function (feature, lyr) {
-            // Tooltips take HTML: pass a text node so an area name is never markup.
-            lyr.bindTooltip(document.createTextNode(feature.properties.name), { sticky: true });
+            lyr.bindTooltip(textNode(feature.properties.name), { sticky: true });
           },
         }).addTo(map);
         layer.bringToBack();
@@ -41,5 +74,12 @@
     return map;
   }
 
-  window.CivicMap = { create: create, fetchAll: fetchAll };
+  window.CivicMap = {
+    create: create,
+    fetchAll: fetchAll,
+    textNode: textNode,
+    textBlock: textBlock,
+    escapeHtml: escapeHtml,
+    layerNames: layerNames,
+  };
 })();

@@ -6,12 +6,6 @@
   const map = CivicMap.create(element);
   const counter = document.getElementById("concern-count");
 
-  function escapeText(text) {
-    const div = document.createElement("div");
-    div.textContent = text;
-    return div.innerHTML;
-  }
-
   // Numbers in the page's language (a decimal comma in Dutch).
   const lang = document.documentElement.lang || undefined;
   function formatNumber(value, digits) {
@@ -67,12 +61,12 @@
   // exactly one of heat, wetness or none is on.
   L.control
     .layers(
-      {
+      CivicMap.layerNames({
         [element.dataset.sensorsHeatLabel]: sensorLayers.heat,
         [element.dataset.sensorsWetLabel]: sensorLayers.wet,
         [element.dataset.sensorsOffLabel]: noSensors,
-      },
-      { [element.dataset.concernsLabel]: concernLayer }
+      }),
+      CivicMap.layerNames({ [element.dataset.concernsLabel]: concernLayer })
     )
     .addTo(map);
   map.on("baselayerchange", function (event) {
@@ -99,8 +93,7 @@
         },
         onEachFeature: function (feature, layer) {
           const p = feature.properties;
-          // Tooltips take HTML: a text node keeps a sensor's name plain text.
-          layer.bindTooltip(document.createTextNode((p.name || "") + ": " + colouring.label(p)));
+          layer.bindTooltip(CivicMap.textNode((p.name || "") + ": " + colouring.label(p)));
         },
       }).addTo(sensorLayers[name]);
     });
@@ -117,9 +110,10 @@
       onEachFeature: function (feature, layer) {
         const p = feature.properties;
         const theme = themes[p.theme] || { name: p.theme };
-        layer.bindPopup(
-          "<strong>" + escapeText(theme.name) + "</strong><br>" + escapeText(p.description)
-        );
+        // Built when opened, as text: a description is never markup.
+        layer.bindPopup(function () {
+          return CivicMap.textBlock(theme.name, p.description);
+        });
       },
     }).addTo(concernLayer);
     counter.textContent = counter.dataset.template

@@ -15,13 +15,6 @@
     return Number(value.toFixed(DIGITS));
   }
 
-  function escapeHtml(text) {
-    // Leaflet.draw puts its tooltip texts in as HTML.
-    const span = document.createElement("span");
-    span.textContent = text || "";
-    return span.innerHTML;
-  }
-
   function parsed(input) {
     if (!input.value) return null;
     try {
@@ -100,6 +93,8 @@
     const style = { color: "#a4161a", weight: 3, fillOpacity: 0.2 };
     const drawn = L.featureGroup().addTo(map);
 
+    // Leaflet.draw puts its tooltip texts in as HTML.
+    const escapeHtml = CivicMap.escapeHtml;
     const local = L.drawLocal.draw.handlers;
     local.polygon.tooltip.start = escapeHtml(element.dataset.tipStart);
     local.polygon.tooltip.cont = escapeHtml(element.dataset.tipCont);

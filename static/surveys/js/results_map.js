@@ -22,7 +22,8 @@
     answerLayers[id] = L.layerGroup().addTo(map);
     overlays[questions[id].text] = answerLayers[id];
   });
-  L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+  // A question's text is an officer's text: the layer control gets it escaped.
+  L.control.layers(null, CivicMap.layerNames(overlays), { collapsed: false }).addTo(map);
 
   CivicMap.fetchAll(element.dataset.neighbourhoodsUrl + "?kind=neighbourhood&page_size=500").then(
     function (areas) {
@@ -36,11 +37,9 @@
         },
         onEachFeature: function (feature, layer) {
           const figure = figures[feature.properties.code];
-          // Tooltips take HTML: a text node keeps names plain text.
-          layer.bindTooltip(
-            document.createTextNode(figure ? figure.label : feature.properties.name),
-            { sticky: true }
-          );
+          layer.bindTooltip(CivicMap.textNode(figure ? figure.label : feature.properties.name), {
+            sticky: true,
+          });
         },
       }).addTo(choropleth);
     }
@@ -61,7 +60,7 @@
             });
           },
           onEachFeature: function (f, layer) {
-            layer.bindTooltip(document.createTextNode(question.text));
+            layer.bindTooltip(CivicMap.textNode(question.text));
           },
         }).addTo(answerLayers[String(feature.properties.question)]);
       });
