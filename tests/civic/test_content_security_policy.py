@@ -21,7 +21,7 @@ from surveys import services as survey_services
 from surveys.models import Question, Survey
 from surveys.services import QuestionSpec
 from surveys.workflow import SURVEY_WORKFLOW  # noqa: F401  (the table is registered)
-from tests.factories import CENTRE, PASSWORD
+from tests.factories import CENTRE
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ def world(municipality, heat, resident, officer):
 def client_for(user) -> Client:
     client = Client()
     if user is not None:
-        assert client.login(username=user.username, password=PASSWORD)
+        client.force_login(user)
     return client
 
 
@@ -252,3 +252,15 @@ def test_error_pages_send_the_policy(db):
 )
 def test_the_tile_host_becomes_an_image_source(tiles, source):
     assert tile_source(tiles) == source
+
+
+def test_the_lockout_page_keeps_the_strict_policy(resident):
+    client = Client()
+    for _ in range(6):
+        response = client.post(
+            "/accounts/login/", {"login": resident.username, "password": "not-the-password"}
+        )
+
+    assert response.status_code == 429
+    assert policy_of(response) == STRICT
+    assert inline_code(response) == []
