@@ -312,7 +312,7 @@ def _old_ref() -> str:
         text=True,
         check=True,
     ).stdout.split()
-    return f"{changed[-1]}^" if changed else "HEAD"
+    return f"{changed[-1][:7]}^" if changed else "HEAD"
 
 
 def main() -> None:
