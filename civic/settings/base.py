@@ -129,7 +129,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Photos are private until a concern is published, so they are served through
-# a view that checks permissions (civic.views.concern_photo), never from MEDIA_URL.
+# a view that checks permissions (civic.api.views.ConcernPhotoView), never from MEDIA_URL.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / ".local" / "media"))
 MEDIA_URL = "/media-not-served/"
 
