@@ -92,18 +92,18 @@ def test_the_probes_6300_pixel_png_is_a_400_naming_photo_and_nothing_is_written(
     bomb = _encoded(Image.new("L", (6300, 6300), 255), "PNG", optimize=True)
     assert len(bomb) < 100_000  # a small file that would decode to 40 million pixels
 
-    with translation.override("en"):
-        response = api_as("resident").post(
-            URL,
-            {
-                "theme": "heat",
-                "description": "Hot square",
-                "latitude": CENTRE[1],
-                "longitude": CENTRE[0],
-                "photo": _upload(bomb),
-            },
-            format="multipart",
-        )
+    response = api_as("resident").post(
+        URL,
+        {
+            "theme": "heat",
+            "description": "Hot square",
+            "latitude": CENTRE[1],
+            "longitude": CENTRE[0],
+            "photo": _upload(bomb),
+        },
+        format="multipart",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
     assert response.status_code == 400
     assert response.json() == {"photo": ["The photo has more than 24 megapixels."]}
