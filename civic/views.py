@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -90,16 +89,6 @@ def concern_mine(request):
         {"concerns": concerns, "notifications": notifications},
     )
     services.notifications_mark_read(user=request.user)
-    return response
-
-
-def concern_photo(request, pk: int):
-    """A concern's photo, only to those who may see the concern."""
-    concern = get_object_or_404(selectors.concerns_visible_to(user=request.user), pk=pk)
-    if not concern.photo:
-        raise Http404
-    response = FileResponse(concern.photo.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=300"
     return response
 
 

@@ -4,7 +4,6 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
-from civic import selectors as civic_selectors
 from civic.admin_lookups import DeclaredLookupsOnly
 from sensors import services
 from sensors.models import DeviceToken, DirtyDay, Reading, ReadingImport, Sensor
@@ -56,7 +55,7 @@ class SensorAdmin(DeclaredLookupsOnly, LeafletGeoAdmin):
         if "location" in form.changed_data or not change:
             # Computed once per location, never per request (see public_location_for).
             obj.public_location = services.public_location_for(obj.location)
-            obj.area = civic_selectors.area_for_point(point=obj.location)
+            obj.area = services.public_area_for(obj.location)
         super().save_model(request, obj, form, change)
 
 

@@ -7,11 +7,18 @@ moisture, the longest dry and wet soil spell (days) and coverage (share of
 days with at least 80 % of the expected readings; CrowdQC o2). A challenge's
 figures are the means over the sensors
 inside its geometry or within BUFFER_M of it; a neighbourhood's over the
-sensors inside it. Ranks put the hottest (most night warmth) and wettest
+sensors inside it (Sensor.area). Ranks put the hottest (most night warmth) and wettest
 (most wet-feet hours) first. The *why*: per district and for the whole
 municipality, an ordinary least-squares fit of each sensor's night anomaly
 on the green share within 50 m and 100 m, with the slope's standard error
 and the number of sensors.
+
+Which sensors a figure covers is decided by their public location (the
+centre of their 100 m cell, civic.cells), never the exact one: each sensor's
+own figures are public, so a mean over a group whose members were chosen by
+exact location would tell which side of a neighbourhood boundary (or of a
+challenge's buffer) a garden lies on. The green share around a sensor is
+measured at its exact location: it is never shown per sensor.
 
 All of it is set-based SQL; rows are upserted, so recomputing twice gives the
 same rows (computed_at aside).
@@ -79,7 +86,7 @@ _SUMMARY_SQL = [
     """,
     """
     CREATE TEMP TABLE sensor_summary ON COMMIT DROP AS
-    SELECT s.id AS sensor_id, s.location, s.area_id,
+    SELECT s.id AS sensor_id, s.public_location, s.area_id,
            avg(d.night_anomaly) AS night_anomaly,
            avg(d.day_anomaly) AS day_anomaly,
            count(*) FILTER (WHERE d.t_min >= 20) AS tropical_nights,
@@ -139,8 +146,8 @@ WITH {_SUMMARY_CTE}, grouped AS (
     FROM civic_challenge c
     -- a cheap planar test in degrees first (a superset: a degree is at least
     -- 50 km here), the exact distance in metres only for the few pairs left
-    JOIN summary su ON ST_DWithin(c.geometry, su.location, %(buffer_deg)s)
-     AND ST_DWithin(c.geometry::geography, su.location::geography, %(buffer)s)
+    JOIN summary su ON ST_DWithin(c.geometry, su.public_location, %(buffer_deg)s)
+     AND ST_DWithin(c.geometry::geography, su.public_location::geography, %(buffer)s)
     WHERE c.status <> 'closed' AND c.geometry IS NOT NULL
     GROUP BY c.id
 ), ranked AS (
@@ -197,7 +204,7 @@ _GREEN_SQL = f"""
 WITH {_SUMMARY_CTE}, pairs AS (
     SELECT a.id AS subject, su.night_anomaly AS y, g.green_50, g.green_100
     FROM civic_area a
-    JOIN summary su ON ST_Intersects(a.geometry, su.location)
+    JOIN summary su ON ST_Intersects(a.geometry, su.public_location)
     JOIN sensors_sensorsurroundings g ON g.sensor_id = su.sensor_id
     WHERE a.kind IN ('district', 'municipality') AND su.night_anomaly IS NOT NULL
 ), fits AS (

@@ -18,7 +18,8 @@ class Sensor(models.Model):
     `location` is exact and private (only its owner and officers see it);
     `public_location` is the centre of its 100 m grid cell, computed once when
     the location is set, so repeated requests can never be averaged back to
-    the garden.
+    the garden. `area` is the area holding `public_location`, not `location`:
+    the sensor is named and counted there (sensors.services.public_area_for).
     """
 
     class Hardware(models.TextChoices):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import secrets
 from collections.abc import Iterable
 
@@ -13,26 +12,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic import selectors as civic_selectors
+from civic.cells import cell_centre
+from civic.models import Area
 from civic.roles import RESIDENT, is_staff_member, user_has_role
 from civic.services import location_clean
 from sensors.models import DeviceToken, Sensor
 from sensors.quantities import QUANTITIES
 
-# Public locations snap to the centre of a cell of this size in the working CRS.
-PUBLIC_CELL_M = 100
-WORKING_SRID = 28992
-
 
 def public_location_for(location: Point) -> Point:
-    """The centre of the 100 m RD New grid cell holding `location`, in WGS84.
+    """The centre of the 100 m RD New grid cell holding `location`, in WGS84 (civic.cells)."""
+    return cell_centre(location)
 
-    Deterministic: the same garden always gives the same answer, so nothing
-    can be learnt by asking repeatedly (fresh random jitter could be averaged out).
+
+def public_area_for(location: Point) -> Area | None:
+    """The area a sensor is shown and counted in: the one holding its cell's centre.
+
+    Never the area of the exact location: for a garden whose cell straddles a
+    neighbourhood boundary, that would tell everyone which side it lies on.
     """
-    projected = location.transform(WORKING_SRID, clone=True)
-    x = (math.floor(projected.x / PUBLIC_CELL_M) + 0.5) * PUBLIC_CELL_M
-    y = (math.floor(projected.y / PUBLIC_CELL_M) + 0.5) * PUBLIC_CELL_M
-    return Point(x, y, srid=WORKING_SRID).transform(4326, clone=True)
+    return civic_selectors.area_for_point(point=public_location_for(location))
 
 
 def _clean_quantities(quantities: Iterable[str]) -> list[str]:
@@ -99,7 +98,7 @@ def sensor_register(
             quantities=quantities,
             location=cleaned_location,
             public_location=public_location_for(cleaned_location),
-            area=civic_selectors.area_for_point(point=cleaned_location),
+            area=public_area_for(cleaned_location),
             height_m=height_m,
             exposure=exposure,
             surface=surface,

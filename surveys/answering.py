@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic import services as civic_services
+from civic.cells import cell_centre
 from civic.models import Area, Concern
 from civic.workflow import transition
 from surveys.models import Answer, Invitation, Question, Response, Survey
@@ -184,13 +185,18 @@ def answers_clean(*, survey: Survey, answers: dict) -> dict[Question, dict[str, 
 
 
 def _respondent_area(survey: Survey, area: Area | None, cleaned: dict) -> Area | None:
-    """Where the respondent lives: given, or the neighbourhood of their first map point."""
+    """Where the respondent lives: given, or the neighbourhood of their first map point.
+
+    Of the point as it is published (the centre of its 100 m cell), never of the
+    exact point: exports put this neighbourhood next to the published cell, and
+    the exact point's could tell which side of a boundary the point lies on.
+    """
     if area is not None:
         return area
     for question, fields in sorted(cleaned.items(), key=lambda item: item[0].position):
         if question.kind == Question.Kind.MAP_POINT:
             return Area.objects.filter(
-                kind=Area.Kind.NEIGHBOURHOOD, geometry__covers=fields["point"]
+                kind=Area.Kind.NEIGHBOURHOOD, geometry__covers=cell_centre(fields["point"])
             ).first()
     return None
 

@@ -23,7 +23,7 @@ flag, and every date — the survey's open period is public and the day of
 answering adds a way to single people out for little analytical use.
 
 The GeoJSON holds the published map answers (MAP RULE) as features with the
-question (id, position, text, kind) and the neighbourhood they lie in;
+question (id, position, text, kind) and the neighbourhood their shown geometry lies in;
 nothing else. Both are streamed: a big survey is never held in memory.
 """
 

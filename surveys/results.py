@@ -50,6 +50,7 @@ from typing import NamedTuple
 from django.db import connection
 from django.db.models.functions import Lower
 
+from civic.cells import CELL_CENTRE_SQL
 from civic.roles import COUNCIL, is_staff_member, user_has_role
 from surveys.models import Answer, Question, Survey
 
@@ -311,33 +312,48 @@ _NEIGHBOURHOODS_SQL = """
 # MAP RULE — which map answers the map, the GeoJSON and the CSV show.
 #
 # 1. Only questions with at least MIN_GROUP answers in the survey.
-# 2. Only answers in a neighbourhood (the one containing the point, or the
-#    point-on-surface of a drawn area) where at least MIN_GROUP answers to the
-#    same question lie. Residents often put their point on or by their own
+# 2. A point is shown at the centre of its 100 m cell (civic.cells), never
+#    exactly; a drawn area is shown as drawn.
+# 3. Only answers in a neighbourhood (the one containing the shown point, or
+#    the point-on-surface of a drawn area) where at least MIN_GROUP answers to
+#    the same question lie. Residents often put their point on or by their own
 #    house or garden: a lone point in a quiet neighbourhood, with the
 #    neighbourhood's few respondents known to their neighbours, can point at
 #    one household. Among five or more answers in the same neighbourhood no
 #    single one stands out that way. Answers outside every neighbourhood
 #    count as one group of their own.
-# 3. A point is shown at the centre of its 100 m cell, never exactly.
-# 4. A map answer carries its question and the neighbourhood it lies in (which
-#    follows from the geometry anyway) — never the respondent, the response,
-#    the time, the remark text or the respondent's own neighbourhood — and
-#    comes in spatial order (geohash), never in the order of answering.
+#    The neighbourhood is that of the shown point, not of the exact one: a
+#    cell may straddle a boundary, and a label (or a group) taken from the
+#    exact point would tell which side of it the answer lies on.
+# 4. A map answer carries its question and the neighbourhood its shown
+#    geometry lies in — never the respondent, the response, the time, the
+#    remark text or the respondent's own neighbourhood — and comes in spatial
+#    order (geohash), never in the order of answering.
 # The rule is the same for every reader: officers read single answers in the
 # Django admin when they must.
-MAP_PUBLISHED_CTE = """
-    located AS (
-        SELECT a.id, a.question_id, a.point, a.polygon,
-               (SELECT n.id FROM civic_area n
-                WHERE n.kind = 'neighbourhood'
-                  AND ST_Covers(n.geometry, COALESCE(a.point, ST_PointOnSurface(a.polygon)))
-                ORDER BY n.id LIMIT 1) AS place_id
+MAP_PUBLISHED_CTE = (
+    "\n    shown AS ("  # noqa: S608  (module constants only; values go in as parameters)
+    + """
+        -- the map and the exports show where it hurts, not which house; the
+        -- cell is computed from the exact point, so repeated downloads reveal
+        -- nothing more
+        SELECT a.id, a.question_id,
+               CASE WHEN a.point IS NOT NULL THEN """
+    + CELL_CENTRE_SQL.format(point="a.point")
+    + """ ELSE a.polygon END AS geometry
         FROM surveys_answer a
         JOIN surveys_question q ON q.id = a.question_id
         WHERE q.survey_id = %(survey)s
           AND q.kind IN ('map_point', 'map_area')
           AND (a.point IS NOT NULL OR a.polygon IS NOT NULL)
+    ),
+    located AS (
+        SELECT s.id, s.question_id, s.geometry,
+               (SELECT n.id FROM civic_area n
+                WHERE n.kind = 'neighbourhood'
+                  AND ST_Covers(n.geometry, ST_PointOnSurface(s.geometry))
+                ORDER BY n.id LIMIT 1) AS place_id
+        FROM shown s
     ),
     counted AS (
         SELECT l.*,
@@ -346,19 +362,12 @@ MAP_PUBLISHED_CTE = """
         FROM located l
     ),
     published AS (
-        -- A point is shown at the centre of its 100 m RD New cell (as a garden
-        -- sensor is): the map and the exports show where it hurts, not which
-        -- house; the cell is computed from the exact point, so repeated
-        -- downloads reveal nothing more. Drawn areas are shown as drawn.
-        SELECT c.id, c.question_id, c.place_id,
-               CASE WHEN c.point IS NOT NULL
-                    THEN ST_Transform(
-                        ST_SnapToGrid(ST_Transform(c.point, 28992), 50, 50, 100, 100), 4326)
-                    ELSE c.polygon END AS geometry
+        SELECT c.id, c.question_id, c.place_id, c.geometry
         FROM counted c
         WHERE c.in_question >= %(min_group)s AND c.in_place >= %(min_group)s
     )
 """
+)
 
 # SQL below is composed only of module constants; values go in as parameters.
 _MAP_COUNTS_SQL = (

@@ -1,14 +1,21 @@
 """Thin API views: validate, call a service or selector, answer."""
 
 from django.db.models import Prefetch
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from civic import selectors, services, workflow
@@ -177,3 +184,49 @@ class ChallengeViewSet(
         concerns = [get_object_or_404(visible, pk=pk) for pk in dict.fromkeys(ids)]
         services.challenge_link_concerns(challenge=challenge, concerns=concerns, actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=challenge.pk)).data)
+
+
+class _ImageOrJSONError(BaseContentNegotiation):
+    """An image goes out whatever the client says it accepts (an <img> asks for image/*);
+    an error is JSON, the view's one renderer."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ConcernPhotoView(APIView):
+    """A concern's photo, under the concern's visibility, for a session or a token alike."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [AllowAny]
+    # An image on a page is not an API call: it does not count against a client's budget.
+    throttle_classes: list = []
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _ImageOrJSONError
+
+    @extend_schema(
+        summary="A concern's photo (JPEG, without metadata)",
+        description="The address in a concern's `photo_url`. Everyone sees the photo of a "
+        "published concern; before that only its author and officers do, signed in on the "
+        "site or with `Authorization: Token …`.",
+        responses={
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            401: OpenApiResponse(description="The token is not valid"),
+            404: OpenApiResponse(
+                description="No such concern, not visible to the client, or no photo"
+            ),
+        },
+    )
+    def get(self, request, pk: int):
+        # The same rule as every list and page of concerns (one place decides).
+        concern = get_object_or_404(selectors.concerns_visible_to(user=request.user), pk=pk)
+        if not concern.photo:
+            raise Http404
+        response = FileResponse(concern.photo.open("rb"), content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=300"
+        # Who may see it depends on the token as much as on the session cookie.
+        patch_vary_headers(response, ["Authorization", "Cookie"])
+        return response

@@ -181,7 +181,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Photos are private until a concern is published, so they are served through
-# a view that checks permissions (civic.views.concern_photo), never from MEDIA_URL.
+# a view that checks permissions (civic.api.views.ConcernPhotoView), never from MEDIA_URL.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / ".local" / "media"))
 MEDIA_URL = "/media-not-served/"
 
@@ -303,7 +303,13 @@ CELERY_TASK_ROUTES = {
 # Concern limits (bad input gets a 400 naming the field).
 CIVIC_CONCERN_MAX_DESCRIPTION = 2000
 CIVIC_PHOTO_MAX_BYTES = 8 * 1024 * 1024
-CIVIC_PHOTO_MAX_PIXELS = 40_000_000
+# Checked from a photo's header, before any pixel is decoded: its pixel count,
+# and the memory decoding and shrinking it will hold (civic.photos, measured by
+# bench/photo_memory.py): 24 MP for a JPEG, ~21 MP for a PNG, ~5 MP for a WebP.
+CIVIC_PHOTO_MAX_PIXELS = 24_000_000
+CIVIC_PHOTO_DECODE_MAX_BYTES = 92 * 1024 * 1024
+# The stored copy is shrunk to at most this many pixels on its long side.
+CIVIC_PHOTO_MAX_EDGE = 2048
 # One recompute per burst of sensor ingests (seconds; 0 = one per ingest).
 SENSORS_RECOMPUTE_DEBOUNCE_S = 2
 # One survey-signal recompute per burst of answers (seconds).

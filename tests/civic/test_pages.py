@@ -30,6 +30,13 @@ def jpeg_upload(name: str = "photo.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
+def bomb_png_upload() -> SimpleUploadedFile:
+    """The probe's file: a one-colour 6300 x 6300 PNG of some 50 KB (40 million pixels)."""
+    buffer = BytesIO()
+    Image.new("L", (6300, 6300), 255).save(buffer, format="PNG", optimize=True)
+    return SimpleUploadedFile("plein.png", buffer.getvalue(), content_type="image/png")
+
+
 def text_of(node) -> str:
     """The visible text of a parsed node, whitespace collapsed."""
     if isinstance(node, str):
@@ -168,8 +175,16 @@ def test_valid_concern_is_saved_and_resident_is_thanked(client, resident, heat, 
             "photo",
             "not an image",
         ),
+        ({"photo": bomb_png_upload()}, "photo", "more than 24 megapixels"),
     ],
-    ids=["no-theme", "empty-description", "outside-municipality", "no-point", "not-an-image"],
+    ids=[
+        "no-theme",
+        "empty-description",
+        "outside-municipality",
+        "no-point",
+        "not-an-image",
+        "decompression-bomb",
+    ],
 )
 def test_invalid_concern_is_refused_with_the_error_at_the_field(
     client, resident, heat, municipality, overrides, field, message

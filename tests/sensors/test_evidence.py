@@ -13,10 +13,12 @@ from sensors.services import sensor_register
 from tests.factories import CENTRE, ChallengeFactory, square
 
 FIRST = date(2026, 7, 1)
-# Sensors 0.0038° (about 258 m) apart, west to east across the neighbourhood:
+# Sensors 0.0036° (about 244 m) apart, west to east across the neighbourhood,
+# the outer ones 0.001° (68 m) inside it: a sensor counts where the centre of
+# its 100 m cell lies, up to 50 m east or west of the sensor.
 # (green polygon half-size in degrees or 0, night anomaly °C)
-SPACING = 0.0038
-WEST = CENTRE[0] - 0.0095
+SPACING = 0.0036
+WEST = CENTRE[0] - 0.009
 LAYOUT = [
     (0.0000, 1.6),
     (0.0000, 1.4),
@@ -63,7 +65,7 @@ def _figures(**subject) -> dict[str, Evidence]:
 
 def test_a_challenge_gets_the_mean_of_the_sensors_around_it(network, heat):
     # A small square between the first two sensors: both lie within the 250 m
-    # buffer, the third (about 370 m away) does not.
+    # buffer (about 110 m away), the third (about 350 m away) does not.
     west = ChallengeFactory(
         theme=heat,
         status=Challenge.Status.OPEN,
