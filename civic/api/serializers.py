@@ -1,6 +1,5 @@
 """Serializers of the core API: input and output kept apart."""
 
-import json
 from datetime import datetime
 
 from django.contrib.gis.geos import Point
@@ -11,6 +10,7 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from civic.input_checks import RefusedJSON, UnreadableJSON, json_loads
 from civic.models import Area, Challenge, Concern, Evidence, Theme, WorkflowEvent
 from civic.roles import is_staff_member
 from civic.selectors import history_of
@@ -32,8 +32,10 @@ class GeoJSONInputField(GeometryField):
     def to_internal_value(self, value):
         if isinstance(value, str):
             try:
-                value = json.loads(value)
-            except ValueError:
+                value = json_loads(value)
+            except RefusedJSON as error:
+                raise serializers.ValidationError(str(error)) from None
+            except UnreadableJSON:
                 self.fail("not_geojson")
         if not isinstance(value, dict) or not isinstance(value.get("type"), str):
             self.fail("not_geojson")

@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from civic.api import views
+from civic.api.parsers import FormParser, JSONParser, MultiPartParser
 from civic.api.throttling import ScopedRateThrottle
 
 
@@ -13,6 +14,7 @@ class TokenView(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
 
 router = DefaultRouter()

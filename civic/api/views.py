@@ -6,7 +6,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework_gis.pagination import GeoJsonPagination
@@ -14,6 +13,7 @@ from rest_framework_gis.pagination import GeoJsonPagination
 from civic import selectors, services, workflow
 from civic.api import serializers as s
 from civic.api.filters import ChallengeFilter, CheckedBBoxFilter, ConcernFilter
+from civic.api.parsers import FormParser, JSONParser, MultiPartParser
 from civic.api.permissions import ConcernPermission, IsOfficerOrReadOnly
 from civic.models import Area, Challenge, Concern, Theme
 from civic.runs import sensor_evidence_as_of

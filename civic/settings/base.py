@@ -48,6 +48,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Early, before anything reads the path, query or cookies (a session, a filter).
+    "civic.middleware.RefuseControlCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -148,6 +150,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's parsers, refusing deep JSON and NUL with a 400 (civic.api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "civic.api.parsers.JSONParser",
+        "civic.api.parsers.FormParser",
+        "civic.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "civic.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -237,6 +245,8 @@ CELERY_TASK_ROUTES = {
     "surveys.*": {"queue": "evidence"},  # the survey signal is evidence work too
 }
 
+# JSON from clients may nest this deep (objects and arrays); deeper is a 400.
+CIVIC_JSON_MAX_DEPTH = 64
 # Concern limits (bad input gets a 400 naming the field).
 CIVIC_CONCERN_MAX_DESCRIPTION = 2000
 CIVIC_PHOTO_MAX_BYTES = 8 * 1024 * 1024

@@ -16,12 +16,12 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from civic import workflow
+from civic.api.parsers import JSONParser
 from civic.api.permissions import IsOfficerOrReadOnly
 from civic.roles import COUNCIL, is_staff_member, user_has_role
 from surveys import services
