@@ -21,6 +21,9 @@ from django.utils.translation import gettext
 
 # NUL and lone surrogates: text that PostgreSQL cannot store.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Lone surrogates alone: no field can even encode them, so they are refused on
+# reading. A NUL in a value is left to the field, which names it in its own words.
+SURROGATE = re.compile("[\ud800-\udfff]")
 # In a URL (path, query string, cookie) no value of ours holds a control
 # character; tab, line feed and carriage return are let through because a
 # pasted search text may hold them and they are harmless.
@@ -30,7 +33,7 @@ URL_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 class UnreadableJSON(ValueError):
     """JSON text that cannot be read or is refused; the message says why."""
 
-    def __init__(self, message: str, *, where: str | None = None) -> None:
+    def __init__(self, message: str, *, where: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.where = where
 
@@ -53,8 +56,9 @@ def json_loads(text: str, *, max_depth: int | None = None) -> Any:
     """Parse JSON text from a client, refusing what the service cannot process.
 
     Raises UnreadableJSON when the text is not JSON, nests deeper than
-    max_depth (default: the setting), or holds NUL or a lone surrogate in a
-    string or a key (`where` then names the place, e.g. "answers.12").
+    max_depth (default: the setting), holds a lone surrogate in a string, or
+    NUL or a lone surrogate in a key (`where` then names the place as a list
+    of keys, e.g. ["answers", "12"]).
     """
     limit = json_max_depth() if max_depth is None else max_depth
     try:
@@ -84,7 +88,7 @@ def unstorable_message() -> str:
 
 
 def _first_problem(data: Any, limit: int, check_text: bool) -> RefusedJSON | None:
-    """The first container nested past `limit`, or (with check_text) unstorable string."""
+    """The first container nested past `limit`, or (with check_text) refused text."""
     # An explicit stack: the point is not to recurse on a client's nesting.
     stack: list[tuple[Any, int, tuple]] = [(data, 1, ())]
     while stack:
@@ -94,7 +98,7 @@ def _first_problem(data: Any, limit: int, check_text: bool) -> RefusedJSON | Non
                 return RefusedJSON(too_deep_message(limit))
             for key, item in value.items():
                 if check_text and UNSTORABLE.search(key):
-                    return RefusedJSON(unstorable_message(), where=_dotted((*path, key)))
+                    return RefusedJSON(unstorable_message(), where=_shown((*path, key)))
                 if isinstance(item, dict | list) or (check_text and isinstance(item, str)):
                     stack.append((item, depth + 1, (*path, key)))
         elif isinstance(value, list):
@@ -103,12 +107,11 @@ def _first_problem(data: Any, limit: int, check_text: bool) -> RefusedJSON | Non
             for index, item in enumerate(value):
                 if isinstance(item, dict | list) or (check_text and isinstance(item, str)):
                     stack.append((item, depth + 1, (*path, index)))
-        elif isinstance(value, str) and UNSTORABLE.search(value):
-            return RefusedJSON(unstorable_message(), where=_dotted(path))
+        elif isinstance(value, str) and SURROGATE.search(value):
+            return RefusedJSON(unstorable_message(), where=_shown(path))
     return None
 
 
-def _dotted(path: Iterable[Any]) -> str | None:
-    text = ".".join(str(part) for part in path)
+def _shown(path: Iterable[Any]) -> tuple[str, ...]:
     # A key that is itself unstorable cannot be echoed back in the answer.
-    return UNSTORABLE.sub("\N{REPLACEMENT CHARACTER}", text) or None
+    return tuple(UNSTORABLE.sub("\N{REPLACEMENT CHARACTER}", str(part)) for part in path)

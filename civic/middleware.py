@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
@@ -14,6 +15,13 @@ from civic.input_checks import URL_REFUSED
 def _shown(name: str) -> str:
     # A name holding the refused character is echoed with it replaced.
     return URL_REFUSED.sub("\N{REPLACEMENT CHARACTER}", name)
+
+
+def _message(name: str, values: list[str]) -> str:
+    if any("\x00" in text for text in (name, *values)):
+        # The words Django's forms (and so django-filter) use for the same thing.
+        return ProhibitNullCharactersValidator.message
+    return _("Control characters are not accepted in a parameter.")
 
 
 class RefuseControlCharactersMiddleware:
@@ -34,8 +42,7 @@ class RefuseControlCharactersMiddleware:
             return errors.not_found(request)
         for name, values in request.GET.lists():
             if URL_REFUSED.search(name) or any(URL_REFUSED.search(value) for value in values):
-                message = _("Control characters such as NUL are not accepted in a parameter.")
-                return errors.bad_input(request, {_shown(name): [message]})
+                return errors.bad_input(request, {_shown(name): [str(_message(name, values))]})
         for name, value in request.COOKIES.items():
             if URL_REFUSED.search(name) or URL_REFUSED.search(value):
                 message = _("Cookie “%(name)s” holds a control character such as NUL.") % {

@@ -2,9 +2,10 @@
 
 Every API view parses through these (REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"],
 and the views that name their parsers name these): JSON nested deeper than
-CIVIC_JSON_MAX_DEPTH, and NUL or lone surrogates in any text (see
-civic.input_checks), are a 400 that says so instead of a RecursionError or a
-database error.
+CIVIC_JSON_MAX_DEPTH, a lone surrogate in any text, and NUL in a key or field
+name (see civic.input_checks) are a 400 that says so, instead of a
+RecursionError or a database error. A NUL in a value is the field's to refuse,
+naming itself (DRF's CharField and the core's relation fields do).
 """
 
 from __future__ import annotations
@@ -14,11 +15,17 @@ from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError, ValidationError
 
-from civic.input_checks import UNSTORABLE, UnreadableJSON, json_loads, unstorable_message
+from civic.input_checks import (
+    SURROGATE,
+    UNSTORABLE,
+    UnreadableJSON,
+    json_loads,
+    unstorable_message,
+)
 
 
 class JSONParser(parsers.JSONParser):
-    """JSON with bounded nesting and storable text; NaN and Infinity are refused as DRF does."""
+    """JSON with bounded nesting and encodable text; NaN and Infinity are refused as DRF does."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = parsers.get_encoding(parser_context or {})
@@ -30,14 +37,22 @@ class JSONParser(parsers.JSONParser):
             return json_loads(text)
         except UnreadableJSON as error:
             if error.where:
-                raise ValidationError({error.where: [str(error)]}) from None
+                raise ValidationError(_nested(error.where, [str(error)])) from None
             raise ParseError(str(error)) from None
 
 
+def _nested(where: tuple[str, ...], messages: list[str]) -> dict:
+    """{"answers": {"12": [...]}} for ("answers", "12"): DRF's shape for nested errors."""
+    errors: dict | list = messages
+    for key in reversed(where):
+        errors = {key: errors}
+    return errors
+
+
 def _check_form(data: QueryDict, files=None) -> None:
-    """400 naming the first form field whose name or value cannot be stored."""
+    """400 naming the first form field whose name cannot be stored (or value never could)."""
     for name, values in data.lists():
-        if UNSTORABLE.search(name) or any(UNSTORABLE.search(value) for value in values):
+        if UNSTORABLE.search(name) or any(SURROGATE.search(value) for value in values):
             where = UNSTORABLE.sub("\N{REPLACEMENT CHARACTER}", name)
             raise ValidationError({where: [unstorable_message()]})
     for name, upload in (files or {}).items():
@@ -47,7 +62,7 @@ def _check_form(data: QueryDict, files=None) -> None:
 
 
 class FormParser(parsers.FormParser):
-    """URL-encoded forms whose field names and values are storable text."""
+    """URL-encoded forms whose field names and values can be stored or encoded."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         data = super().parse(stream, media_type, parser_context)
@@ -56,7 +71,7 @@ class FormParser(parsers.FormParser):
 
 
 class MultiPartParser(parsers.MultiPartParser):
-    """Multipart forms whose field names, values and file names are storable text."""
+    """Multipart forms whose field names, values and file names can be stored or encoded."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         parsed = super().parse(stream, media_type, parser_context)
