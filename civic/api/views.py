@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -13,6 +13,7 @@ from rest_framework_gis.pagination import GeoJsonPagination
 from civic import selectors, services, workflow
 from civic.api import serializers as s
 from civic.api.filters import ChallengeFilter, CheckedBBoxFilter, ConcernFilter
+from civic.api.pagination import StrictPageSizeMixin
 from civic.api.parsers import FormParser, JSONParser, MultiPartParser
 from civic.api.permissions import ConcernPermission, IsOfficerOrReadOnly
 from civic.models import Area, Challenge, Concern, Theme
@@ -21,10 +22,18 @@ from civic.runs import sensor_evidence_as_of
 BBOX_PARAM = OpenApiParameter("in_bbox", str, description="min_lon,min_lat,max_lon,max_lat (WGS84)")
 
 
-class FeaturePagination(GeoJsonPagination):
+class FeaturePagination(StrictPageSizeMixin, GeoJsonPagination):
+    """A page of features as a GeoJSON FeatureCollection with count, next and previous."""
+
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        # rest_framework_gis renames "results" to "features" but still requires "results".
+        paginated["required"] = ["type", "count", "next", "previous", "features"]
+        return paginated
 
 
 class ThemeViewSet(viewsets.ReadOnlyModelViewSet):
@@ -62,7 +71,7 @@ def _transition(request, obj):
     )
 
 
-@extend_schema(parameters=[BBOX_PARAM])
+@extend_schema_view(list=extend_schema(parameters=[BBOX_PARAM]))
 class ConcernViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

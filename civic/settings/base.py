@@ -156,7 +156,8 @@ REST_FRAMEWORK = {
         "civic.api.parsers.FormParser",
         "civic.api.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, completed with errors, public operations and nulls.
+    "DEFAULT_SCHEMA_CLASS": "civic.api.schema.CivicAutoSchema",
     "EXCEPTION_HANDLER": "civic.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "civic.api.throttling.AnonRateThrottle",
@@ -182,7 +183,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"QuantityEnum": "sensors.quantities.QUANTITY_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "QuantityEnum": "sensors.quantities.QUANTITY_CHOICES",
+        # The "type" of a paginated FeatureCollection (civic.api.schema).
+        "GisFeatureCollectionEnum": ["FeatureCollection"],
+    },
 }
 
 LEAFLET_CONFIG = {

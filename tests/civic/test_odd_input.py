@@ -242,3 +242,25 @@ def test_every_api_view_parses_bodies_with_the_checking_parsers():
     assert not unchecked, "API views parsing bodies without civic.api.parsers:\n" + "\n".join(
         unchecked
     )
+
+
+# ---------------------------------------------------------------- page sizes
+
+
+@pytest.mark.parametrize("size", ["abc", "0", "-1", "1001", "1.5", "null"])
+def test_a_page_size_out_of_range_is_a_400_naming_it(api, size):
+    response = api.get("/api/v1/concerns/", {"page_size": size})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["page_size"]
+    assert "1000" in response.json()["page_size"][0]
+
+
+def test_a_page_size_in_range_sizes_the_page(api, heat, municipality):
+    ConcernFactory.create_batch(3, theme=heat, status="published")
+
+    response = api.get("/api/v1/concerns/", {"page_size": "2"})
+
+    assert response.status_code == 200
+    assert len(response.json()["features"]) == 2
+    assert response.json()["count"] == 3
