@@ -25,7 +25,7 @@ def api():
     # The token endpoint's throttle counts in the shared cache: start from none.
     cache.clear()
     # An attacker sees what the server answers, never a re-raised exception.
-    yield APIClient(raise_request_exception=False)
+    yield APIClient(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
     cache.clear()
 
 
@@ -134,7 +134,7 @@ def test_a_control_character_in_an_api_path_is_a_json_404(api, heat, path):
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "Niet gevonden."}
+    assert response.json() == {"detail": "Not found."}
 
 
 @pytest.mark.parametrize(
@@ -163,7 +163,7 @@ def test_an_api_path_that_is_no_number_is_a_json_404(api):
     response = api.get("/api/v1/surveys/abc/results/")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Niet gevonden."}
+    assert response.json() == {"detail": "Not found."}
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,7 @@ def test_a_ttn_uplink_is_stored_and_a_redelivery_is_harmless(garden_sensor):
 
 def test_a_deeply_nested_ttn_uplink_is_a_400(garden_sensor):
     _, token = garden_sensor
-    client = APIClient(raise_request_exception=False)
+    client = APIClient(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
     client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
 
     response = client.post(

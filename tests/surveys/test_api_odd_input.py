@@ -13,7 +13,7 @@ def nested(depth: int) -> str:
 
 
 def test_deep_json_answering_a_survey_is_a_400_and_stores_nothing(survey, q):
-    client = APIClient(raise_request_exception=False)
+    client = APIClient(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
 
     response = client.post(
         f"/api/v1/surveys/{survey.pk}/responses/",
@@ -27,7 +27,7 @@ def test_deep_json_answering_a_survey_is_a_400_and_stores_nothing(survey, q):
 
 
 def test_a_lone_surrogate_in_a_text_answer_names_the_answer(survey, q):
-    client = APIClient(raise_request_exception=False)
+    client = APIClient(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
     key = str(q["long_text"].pk)
 
     response = client.post(
@@ -42,7 +42,7 @@ def test_a_lone_surrogate_in_a_text_answer_names_the_answer(survey, q):
 
 
 def test_deep_json_replacing_questions_is_a_400(draft_survey, officer):
-    client = APIClient(raise_request_exception=False)
+    client = APIClient(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
     client.force_authenticate(officer)
 
     response = client.post(
