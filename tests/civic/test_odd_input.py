@@ -264,3 +264,15 @@ def test_a_page_size_in_range_sizes_the_page(api, heat, municipality):
     assert response.status_code == 200
     assert len(response.json()["features"]) == 2
     assert response.json()["count"] == 3
+
+
+def test_a_refusal_speaks_dutch_by_default(resident):
+    client = APIClient(raise_request_exception=False)
+
+    response = post_json(client, "/api/v1/auth/token/", nested(100))
+    filtered = client.get("/api/v1/concerns/", {"theme": "\x07"})
+
+    assert response.json() == {
+        "detail": "JSON dat dieper dan 64 niveaus genest is, wordt niet aangenomen."
+    }
+    assert filtered.json() == {"theme": ["Stuurtekens worden in een parameter niet aangenomen."]}
