@@ -8,6 +8,10 @@ from civic.health import healthz
 
 admin.site.site_header = "Participatie & klimaatadaptatie"
 
+# JSON for API clients when Django itself answers 400 or 404 (civic.errors).
+handler400 = "civic.errors.bad_request"
+handler404 = "civic.errors.not_found"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

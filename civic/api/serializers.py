@@ -1,9 +1,9 @@
 """Serializers of the core API: input and output kept apart."""
 
-import json
 from datetime import datetime
 
 from django.contrib.gis.geos import Point
+from django.core.validators import ProhibitNullCharactersValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from civic.input_checks import RefusedJSON, UnreadableJSON, json_loads
 from civic.models import Area, Challenge, Concern, Evidence, Theme, WorkflowEvent
 from civic.roles import is_staff_member
 from civic.selectors import history_of
@@ -32,8 +33,10 @@ class GeoJSONInputField(GeometryField):
     def to_internal_value(self, value):
         if isinstance(value, str):
             try:
-                value = json.loads(value)
-            except ValueError:
+                value = json_loads(value)
+            except RefusedJSON as error:
+                raise serializers.ValidationError(str(error)) from None
+            except UnreadableJSON:
                 self.fail("not_geojson")
         if not isinstance(value, dict) or not isinstance(value.get("type"), str):
             self.fail("not_geojson")
@@ -61,6 +64,15 @@ class PointInputField(GeoJSONInputField):
 )
 class AreaInputField(GeoJSONInputField):
     """A GeoJSON (multi)polygon as input."""
+
+
+class SlugRelatedField(serializers.SlugRelatedField):
+    """DRF's relation by slug, refusing NUL before the lookup (PostgreSQL cannot compare it)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            ProhibitNullCharactersValidator()(data)
+        return super().to_internal_value(data)
 
 
 class ThemeSerializer(serializers.ModelSerializer):
@@ -101,6 +113,13 @@ class ConcernSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
     is_mine = serializers.SerializerMethodField()
     photo_url = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
+    # Added by to_representation for some readers only: optional in the schema (civic.api.schema).
+    conditional_fields = {
+        "author": serializers.CharField(
+            allow_null=True,
+            help_text="Officers only: the author's user name; null for an anonymous survey answer.",
+        )
+    }
 
     class Meta:
         model = Concern
@@ -144,7 +163,11 @@ class ConcernDetailSerializer(ConcernSerializer):
     class Meta(ConcernSerializer.Meta):
         fields = [*ConcernSerializer.Meta.fields, "history"]
 
-    @extend_schema_field(WorkflowEventSerializer(many=True))
+    @extend_schema_field(
+        WorkflowEventSerializer(
+            many=True, allow_null=True, help_text="The author and officers only; null for others."
+        )
+    )
     def get_history(self, obj):
         user = self.context["request"].user
         if not (obj.author_id == user.pk or is_staff_member(user)):
@@ -175,9 +198,7 @@ class StrictInputSerializer(serializers.Serializer):
 class ConcernInputSerializer(StrictInputSerializer):
     """What a resident sends to file or edit a concern (JSON or multipart)."""
 
-    theme = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Theme.objects.all(), required=True
-    )
+    theme = SlugRelatedField(slug_field="slug", queryset=Theme.objects.all(), required=True)
     description = serializers.CharField(required=True, allow_blank=False, max_length=20000)
     location = PointInputField(required=False)
     latitude = serializers.FloatField(required=False, min_value=-90, max_value=90)
@@ -269,7 +290,7 @@ class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
 class ChallengeInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    theme = serializers.SlugRelatedField(slug_field="slug", queryset=Theme.objects.all())
+    theme = SlugRelatedField(slug_field="slug", queryset=Theme.objects.all())
     geometry = AreaInputField(required=False, allow_null=True)
 
 

@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from civic.api import views
+from civic.api.parsers import FormParser, JSONParser, MultiPartParser
 from civic.api.throttling import ScopedRateThrottle
 from civic.lockout import retry_after_seconds
 
@@ -28,6 +29,7 @@ class TokenView(ObtainAuthToken):
     # that never reach a password check, and successful ones.
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def post(self, request, *args, **kwargs):
         try:

@@ -6,12 +6,16 @@ from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -21,6 +25,8 @@ from rest_framework_gis.pagination import GeoJsonPagination
 from civic import selectors, services, workflow
 from civic.api import serializers as s
 from civic.api.filters import ChallengeFilter, CheckedBBoxFilter, ConcernFilter
+from civic.api.pagination import StrictPageSizeMixin
+from civic.api.parsers import FormParser, JSONParser, MultiPartParser
 from civic.api.permissions import ConcernPermission, IsOfficerOrReadOnly
 from civic.models import Area, Challenge, Concern, Theme
 from civic.runs import sensor_evidence_as_of
@@ -28,10 +34,18 @@ from civic.runs import sensor_evidence_as_of
 BBOX_PARAM = OpenApiParameter("in_bbox", str, description="min_lon,min_lat,max_lon,max_lat (WGS84)")
 
 
-class FeaturePagination(GeoJsonPagination):
+class FeaturePagination(StrictPageSizeMixin, GeoJsonPagination):
+    """A page of features as a GeoJSON FeatureCollection with count, next and previous."""
+
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        # rest_framework_gis renames "results" to "features" but still requires "results".
+        paginated["required"] = ["type", "count", "next", "previous", "features"]
+        return paginated
 
 
 class ThemeViewSet(viewsets.ReadOnlyModelViewSet):
@@ -69,7 +83,7 @@ def _transition(request, obj):
     )
 
 
-@extend_schema(parameters=[BBOX_PARAM])
+@extend_schema_view(list=extend_schema(parameters=[BBOX_PARAM]))
 class ConcernViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

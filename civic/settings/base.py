@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "civic.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Early, before anything reads the path, query or cookies (a session, a filter).
+    "civic.middleware.RefuseControlCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -200,7 +202,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's parsers, refusing deep JSON and NUL with a 400 (civic.api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "civic.api.parsers.JSONParser",
+        "civic.api.parsers.FormParser",
+        "civic.api.parsers.MultiPartParser",
+    ],
+    # drf-spectacular's, completed with errors, public operations and nulls.
+    "DEFAULT_SCHEMA_CLASS": "civic.api.schema.CivicAutoSchema",
     "EXCEPTION_HANDLER": "civic.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -231,7 +240,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"QuantityEnum": "sensors.quantities.QUANTITY_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "QuantityEnum": "sensors.quantities.QUANTITY_CHOICES",
+        # The "type" of a paginated FeatureCollection (civic.api.schema).
+        "GisFeatureCollectionEnum": ["FeatureCollection"],
+    },
 }
 
 LEAFLET_CONFIG = {
@@ -300,6 +313,8 @@ CELERY_TASK_ROUTES = {
     "surveys.*": {"queue": "evidence"},  # the survey signal is evidence work too
 }
 
+# JSON from clients may nest this deep (objects and arrays); deeper is a 400.
+CIVIC_JSON_MAX_DEPTH = 64
 # Concern limits (bad input gets a 400 naming the field).
 CIVIC_CONCERN_MAX_DESCRIPTION = 2000
 CIVIC_PHOTO_MAX_BYTES = 8 * 1024 * 1024

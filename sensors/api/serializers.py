@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from civic.api.serializers import PointInputField
@@ -35,6 +36,14 @@ class SensorSerializer(GeoFeatureModelSerializer):
         help_text="Mean soil moisture (%), last 30 days (mean of the daily means); "
         "null if the sensor has no soil moisture readings.",
     )
+
+    # Added by to_representation for the owner and officers only (optional in the schema).
+    conditional_fields = {
+        "external_id": serializers.CharField(help_text="Owner and officers only: the device id."),
+        "exact_location": GeometryField(
+            source="location", help_text="Owner and officers only: the exact location."
+        ),
+    }
 
     class Meta:
         model = Sensor
@@ -70,6 +79,18 @@ class SensorSerializer(GeoFeatureModelSerializer):
                 "coordinates": [instance.location.x, instance.location.y],
             }
         return data
+
+
+class RegisteredSensorSerializer(SensorSerializer):
+    """A sensor just registered, with its device token (context["token"]), shown this once."""
+
+    token = serializers.SerializerMethodField(help_text="The device token; it is not stored.")
+
+    class Meta(SensorSerializer.Meta):
+        fields = [*SensorSerializer.Meta.fields, "token"]
+
+    def get_token(self, obj) -> str:
+        return self.context["token"]
 
 
 class SensorInputSerializer(serializers.Serializer):
@@ -116,3 +137,8 @@ class IngestResultSerializer(serializers.Serializer):
     received = serializers.IntegerField()
     stored = serializers.IntegerField()
     duplicates = serializers.IntegerField()
+    ignored = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="TTN and sensor.community: the values of the payload that are not stored.",
+    )

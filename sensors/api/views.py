@@ -1,8 +1,8 @@
 """Thin API views of the sensors app."""
 
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
@@ -50,15 +50,14 @@ class SensorViewSet(
             visible |= Q(owner=user)
         return queryset.filter(visible)
 
-    @extend_schema(request=s.SensorInputSerializer, responses={201: s.TokenSerializer})
+    @extend_schema(request=s.SensorInputSerializer, responses={201: s.RegisteredSensorSerializer})
     def create(self, request, *args, **kwargs):
         """Register a sensor; the answer holds its device token, shown only this once."""
         data = s.SensorInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         sensor, token = services.sensor_register(actor=request.user, **data.validated_data)
-        body = s.SensorSerializer(sensor, context={"request": request}).data
-        body["properties"]["token"] = token
-        return Response(body, status=status.HTTP_201_CREATED)
+        body = s.RegisteredSensorSerializer(sensor, context={"request": request, "token": token})
+        return Response(body.data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={201: s.TokenSerializer})
     @action(detail=True, methods=["post"])
@@ -67,7 +66,12 @@ class SensorViewSet(
         token = services.device_token_issue(sensor=self.get_object(), actor=request.user)
         return Response({"token": token}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: None})
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("RevokedTokens", {"revoked": serializers.IntegerField()})
+        },
+    )
     @action(detail=True, methods=["post"], url_path="revoke-tokens")
     def revoke_tokens(self, request, pk=None):
         """Revoke every token of the sensor (a lost or leaked secret)."""

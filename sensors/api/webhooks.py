@@ -27,7 +27,8 @@ class TTNUplinkView(APIView):
     throttle_classes = []
 
     @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT}, responses={201: IngestResultSerializer}
+        request={"application/json": OpenApiTypes.OBJECT},
+        responses={201: IngestResultSerializer, 200: IngestResultSerializer},
     )
     def post(self, request):
         try:
@@ -51,7 +52,7 @@ class SensorCommunityView(APIView):
 
     @extend_schema(
         request={"application/json": OpenApiTypes.OBJECT},
-        responses={201: IngestResultSerializer},
+        responses={201: IngestResultSerializer, 200: IngestResultSerializer},
         parameters=[
             OpenApiParameter("X-Sensor", str, OpenApiParameter.HEADER, required=True),
             OpenApiParameter("X-Pin", str, OpenApiParameter.HEADER),

@@ -10,18 +10,20 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from civic import workflow
+from civic.api.pagination import StrictPageSizeMixin
+from civic.api.parsers import JSONParser
 from civic.api.permissions import IsOfficerOrReadOnly
 from civic.roles import COUNCIL, is_staff_member, user_has_role
 from surveys import services
@@ -58,7 +60,7 @@ class SurveyFilter(django_filters.FilterSet):
         fields = ["status", "area"]
 
 
-class SurveyPagination(PageNumberPagination):
+class SurveyPagination(StrictPageSizeMixin, PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -200,8 +202,14 @@ def invitations_csv(
     return response
 
 
-def _yes(value: str | None) -> bool:
-    return (value or "").lower() in {"1", "true", "yes", "on"}
+def _flag(request, name: str) -> bool:
+    """A yes/no query parameter; anything but the usual spellings is a 400 naming it."""
+    value = (request.query_params.get(name) or "").strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"", "0", "false", "no", "off"}:
+        return False
+    raise DRFValidationError({name: [_("Give true or false.")]})
 
 
 class InvitationsCsvView(APIView):
@@ -214,7 +222,7 @@ class InvitationsCsvView(APIView):
         parameters=[
             OpenApiParameter("batch", str, description="Only this batch (empty: every batch)"),
             OpenApiParameter("neighbourhood", str, description="Only this neighbourhood (code)"),
-            OpenApiParameter("unused", bool, description="1: only codes not used yet"),
+            OpenApiParameter("unused", bool, description="true: only codes not used yet"),
         ],
         responses={(200, "text/csv"): OpenApiTypes.STR},
     )
@@ -233,5 +241,5 @@ class InvitationsCsvView(APIView):
             survey,
             batch=batch,
             neighbourhood=neighbourhood,
-            unused_only=_yes(request.query_params.get("unused")),
+            unused_only=_flag(request, "unused"),
         )

@@ -35,6 +35,22 @@ def test_a_ttn_uplink_is_stored_and_a_redelivery_is_harmless(garden_sensor):
     ]
 
 
+def test_a_deeply_nested_ttn_uplink_is_a_400(garden_sensor):
+    _, token = garden_sensor
+    client = APIClient(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
+    client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+
+    response = client.post(
+        TTN_URL,
+        data='{"uplink_message": ' + "[" * 1000 + "]" * 1000 + "}",
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "JSON nested deeper than 64 levels is not accepted."}
+    assert not Reading.objects.exists()
+
+
 def test_a_ttn_uplink_for_another_device_is_refused(garden_sensor):
     _, token = garden_sensor
     body = copy.deepcopy(UPLINK)
