@@ -229,8 +229,14 @@ class ConcernPhotoView(APIView):
         responses={
             (200, "image/jpeg"): OpenApiTypes.BINARY,
             401: OpenApiResponse(description="The token is not valid"),
-            404: OpenApiResponse(
-                description="No such concern, not visible to the client, or no photo"
+            (404, "application/json"): OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="No such concern, not visible to the client, or no photo",
+            ),
+            # The address is a page URL (browsers load it in <img>): one whose id is
+            # not a number never reaches this view and gets the site's 404 page.
+            (404, "text/html"): OpenApiResponse(
+                response=OpenApiTypes.STR, description="Not a concern's photo address"
             ),
         },
     )
