@@ -1,7 +1,10 @@
 """Routes of the core API under /api/v1/."""
 
+import math
+
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
@@ -20,6 +23,17 @@ class LockedOut(exceptions.Throttled):
         "logging in is paused."
     )
     default_code = "locked_out"
+
+    def __init__(self, wait: int) -> None:
+        # DRF formats its "Expected available in …" before translating it, so
+        # it stays English on a Dutch answer: the whole sentence is ours.
+        minutes = max(1, math.ceil(wait / 60))
+        retry = ngettext(
+            "Try again in %(minutes)d minute.", "Try again in %(minutes)d minutes.", minutes
+        ) % {"minutes": minutes}
+        super().__init__(detail=f"{self.default_detail} {retry}")
+        # Retry-After carries the exact seconds (DRF's handler reads .wait).
+        self.wait = wait
 
 
 class TokenView(ObtainAuthToken):

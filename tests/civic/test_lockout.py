@@ -126,6 +126,22 @@ def test_the_api_names_the_reason_and_when_to_retry(resident):
     assert "Too many failed login attempts" in answer.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("language", "retry"),
+    [("en", "Try again in 15 minutes."), ("nl", "Probeer het over 15 minuten opnieuw.")],
+)
+def test_the_apis_lockout_answer_is_in_one_language(resident, language, retry):
+    client = APIClient(REMOTE_ADDR=address(), HTTP_ACCEPT_LANGUAGE=language)
+    for _ in range(5):
+        token(resident.username, GUESS, client)
+
+    detail = token(resident.username, PASSWORD, client).json()["detail"]
+
+    # DRF's own "Expected available in … seconds" stayed English on a Dutch answer.
+    assert detail.endswith(retry)
+    assert "Expected available" not in detail
+
+
 def test_four_failures_do_not_stop_the_right_password(resident):
     for _ in range(4):
         web_login(resident.email, GUESS)
