@@ -1,7 +1,9 @@
 """Root URL configuration: pages, API, schema, admin, health (the top layer)."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from civic.health import healthz
@@ -14,6 +16,8 @@ handler404 = "civic.errors.not_found"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin, the API).
+    path("favicon.ico", RedirectView.as_view(url=static("civic/img/favicon.svg"))),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,6 +1,7 @@
 """Refusals and missing pages read as the site's own pages, in the visitor's language."""
 
 import pytest
+from django.contrib.staticfiles import finders
 
 
 @pytest.mark.parametrize(
@@ -33,3 +34,12 @@ def test_a_missing_page_offers_the_way_back_in_dutch(client, db):
     html = page.content.decode()
     assert "<h1>Pagina niet gevonden</h1>" in html
     assert "Terug naar de kaart" in html
+
+
+def test_browsers_asking_for_a_favicon_get_the_sites_icon(client, db):
+    answer = client.get("/favicon.ico")
+
+    # Not a 404 in every console of the admin and the API pages.
+    assert answer.status_code == 302
+    assert answer["Location"] == "/static/civic/img/favicon.svg"
+    assert finders.find("civic/img/favicon.svg")
