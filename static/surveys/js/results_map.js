@@ -23,7 +23,10 @@
     overlays[questions[id].text] = answerLayers[id];
   });
   // A question's text is an officer's text: the layer control gets it escaped.
-  L.control.layers(null, CivicMap.layerNames(overlays), { collapsed: false }).addTo(map);
+  // Open beside a wide map; folded on a phone, where it would cover the zoom buttons
+  // (the legend below the map names the same layers).
+  const narrow = window.matchMedia("(max-width: 600px)").matches;
+  L.control.layers(null, CivicMap.layerNames(overlays), { collapsed: narrow }).addTo(map);
 
   CivicMap.fetchAll(element.dataset.neighbourhoodsUrl + "?kind=neighbourhood&page_size=500").then(
     function (areas) {
