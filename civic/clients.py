@@ -41,8 +41,15 @@ def client_ip(request: HttpRequest | Request) -> str:
 
 
 def _normalised(text: str) -> str | None:
+    text = text.strip()
+    # Some proxies write the client's port too ("203.0.113.9:51234",
+    # "[2001:db8::1]:443"); without it every client would fall back to the proxy.
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
     try:
-        address = ipaddress.ip_address(text.strip())
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
     if isinstance(address, ipaddress.IPv6Address):

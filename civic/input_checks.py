@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -45,6 +45,11 @@ class RefusedJSON(UnreadableJSON):
 def json_max_depth() -> int:
     """How deeply JSON may nest (objects and arrays); setting CIVIC_JSON_MAX_DEPTH."""
     return int(getattr(settings, "CIVIC_JSON_MAX_DEPTH", 64))
+
+
+def json_max_bytes() -> int:
+    """How large a JSON body may be; setting CIVIC_JSON_MAX_BYTES."""
+    return int(getattr(settings, "CIVIC_JSON_MAX_BYTES", 2 * 1024 * 1024))
 
 
 def _strict_constant(name: str) -> None:
@@ -87,29 +92,53 @@ def unstorable_message() -> str:
     )
 
 
+_END = object()
+
+
 def _first_problem(data: Any, limit: int, check_text: bool) -> RefusedJSON | None:
     """The first container nested past `limit`, or (with check_text) refused text."""
-    # An explicit stack: the point is not to recurse on a client's nesting.
-    stack: list[tuple[Any, int, tuple]] = [(data, 1, ())]
+    # Depth first with a stack of iterators, not of values: memory grows with the
+    # nesting (at most `limit`), never with the width of a body, and nothing
+    # recurses on a client's nesting. Each level keeps a link to its parent's
+    # place (parent, key); the path is spelled out only for a refused place.
+    if isinstance(data, str):
+        return RefusedJSON(unstorable_message()) if SURROGATE.search(data) else None
+    if not isinstance(data, dict | list):
+        return None
+    if limit < 1:
+        return RefusedJSON(too_deep_message(limit))
+    stack: list[tuple[Iterator, bool, int, tuple | None]] = [
+        (_entries(data), isinstance(data, dict), 1, None)
+    ]
     while stack:
-        value, depth, path = stack.pop()
-        if isinstance(value, dict):
-            if depth > limit:
+        entries, keyed, depth, place = stack[-1]
+        entry = next(entries, _END)
+        if entry is _END:
+            stack.pop()
+            continue
+        key, item = entry
+        if keyed and check_text and UNSTORABLE.search(key):
+            return RefusedJSON(unstorable_message(), where=_shown(_path(place, key)))
+        if isinstance(item, dict | list):
+            if depth + 1 > limit:
                 return RefusedJSON(too_deep_message(limit))
-            for key, item in value.items():
-                if check_text and UNSTORABLE.search(key):
-                    return RefusedJSON(unstorable_message(), where=_shown((*path, key)))
-                if isinstance(item, dict | list) or (check_text and isinstance(item, str)):
-                    stack.append((item, depth + 1, (*path, key)))
-        elif isinstance(value, list):
-            if depth > limit:
-                return RefusedJSON(too_deep_message(limit))
-            for index, item in enumerate(value):
-                if isinstance(item, dict | list) or (check_text and isinstance(item, str)):
-                    stack.append((item, depth + 1, (*path, index)))
-        elif isinstance(value, str) and SURROGATE.search(value):
-            return RefusedJSON(unstorable_message(), where=_shown(path))
+            stack.append((_entries(item), isinstance(item, dict), depth + 1, (place, key)))
+        elif check_text and isinstance(item, str) and SURROGATE.search(item):
+            return RefusedJSON(unstorable_message(), where=_shown(_path(place, key)))
     return None
+
+
+def _entries(container: dict | list) -> Iterator[tuple[Any, Any]]:
+    return iter(container.items()) if isinstance(container, dict) else enumerate(container)
+
+
+def _path(place: tuple | None, *last: Any) -> list[Any]:
+    """The keys from the top of the body down to `place` (a chain of (parent, key) links)."""
+    keys: list[Any] = list(reversed(last))
+    while place is not None:
+        place, key = place
+        keys.append(key)
+    return keys[::-1]
 
 
 def _shown(path: Iterable[Any]) -> tuple[str, ...]:

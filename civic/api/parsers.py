@@ -13,15 +13,26 @@ from __future__ import annotations
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from rest_framework import parsers
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import APIException, ParseError, ValidationError
 
 from civic.input_checks import (
     SURROGATE,
     UNSTORABLE,
     UnreadableJSON,
     json_loads,
+    json_max_bytes,
     unstorable_message,
 )
+
+
+class BodyTooLarge(APIException):
+    """413: a JSON body larger than CIVIC_JSON_MAX_BYTES."""
+
+    status_code = 413
+    default_code = "body_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(_("A JSON body may be at most %(kib)d KiB.") % {"kib": limit // 1024})
 
 
 class JSONParser(parsers.JSONParser):
@@ -29,8 +40,14 @@ class JSONParser(parsers.JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = parsers.get_encoding(parser_context or {})
+        # DRF reads the body as a stream, past Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+        # (which guards only request.body and forms): bound it here, before parsing.
+        limit = json_max_bytes()
+        raw = stream.read(limit + 1)
+        if len(raw) > limit:
+            raise BodyTooLarge(limit)
         try:
-            text = stream.read().decode(encoding)
+            text = raw.decode(encoding)
         except UnicodeDecodeError as error:
             raise ParseError(_("JSON parse error - %(error)s") % {"error": error}) from None
         try:

@@ -110,6 +110,7 @@ class CivicAutoSchema(AutoSchema):
         401: any view that reads credentials answers 401 to a wrong token.
         403: an operation that is not public, or that writes (CSRF for session users).
         404: a path naming an object, or a page number past the end of a list.
+        413: a JSON body larger than CIVIC_JSON_MAX_BYTES (civic.api.parsers).
         415: a body in a media type the operation does not read.
         429: a view with throttles (settings decide which).
         """
@@ -128,6 +129,7 @@ class CivicAutoSchema(AutoSchema):
         if "{" in self.path or self._is_paginated_list():
             answers["404"] = ("No such object for this user, or no such page.", ERROR_SCHEMA)
         if has_body:
+            answers["413"] = ("The JSON body is larger than the service reads.", ERROR_SCHEMA)
             answers["415"] = (
                 "The body's media type is not one this operation reads.",
                 ERROR_SCHEMA,

@@ -72,6 +72,9 @@ def test_by_default_the_forwarded_header_is_ignored():
         (2, "203.0.113.9", "192.0.2.7"),
         (1, "not-an-address", "192.0.2.7"),
         (1, "", "192.0.2.7"),
+        # Proxies that append the client's port: still the client, not the proxy.
+        (1, "203.0.113.9:51234", "203.0.113.9"),
+        (1, "[2001:db8::1]:443", "2001:db8::"),
     ],
 )
 def test_behind_n_proxies_the_nth_address_from_the_right_counts(proxies, forwarded, expected):

@@ -1,10 +1,14 @@
 """Odd input is a 4xx naming the problem: deep JSON, NUL and control characters in URLs."""
 
+import json
+import tracemalloc
+
 import pytest
 from django.core.cache import cache
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
+from civic.input_checks import json_loads
 from tests.civic.conftest import geojson_point
 from tests.factories import ConcernFactory
 
@@ -43,6 +47,42 @@ def test_deep_json_to_the_token_endpoint_is_a_400_naming_the_limit(api, resident
 
     assert response.status_code == 400
     assert response.json() == {"detail": "JSON nested deeper than 64 levels is not accepted."}
+
+
+def test_a_json_body_past_the_size_limit_is_refused_before_parsing(api, resident):
+    # ~11 MB of empty arrays once took the web process past 2.7 GB while checked.
+    body = '{"username": [' + ",".join(["[]"] * 1_100_000) + '], "password": "x"}'
+
+    response = post_json(api, "/api/v1/auth/token/", body)
+
+    assert response.status_code == 413
+    assert response.json() == {"detail": "A JSON body may be at most 2048 KiB."}
+
+
+def test_a_full_batch_of_readings_fits_the_size_limit(settings):
+    # The largest legitimate JSON body: a device's 10,000 readings (sensors.ingest.MAX_BATCH).
+    reading = '{"quantity": "air_temperature", "observed_at": "2026-07-01T12:00:00+02:00", '
+    body = '{"readings": [' + ",".join([reading + '"value": -12.75}'] * 10_000) + "]}"
+
+    assert len(body.encode()) < settings.CIVIC_JSON_MAX_BYTES
+
+
+def test_checking_wide_json_near_the_depth_limit_costs_memory_in_proportion(settings):
+    # Many containers at depth 60: the check once kept a copy of the whole path
+    # per container (11x the parsed body's memory; an anonymous DoS).
+    text = "[" * 59 + ",".join(["[]"] * 20_000) + "]" * 59
+
+    def peak(load) -> int:
+        tracemalloc.start()
+        try:
+            load(text)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    plain, checked = peak(json.loads), peak(json_loads)
+
+    assert checked < 3 * plain, (plain, checked)
 
 
 def test_deep_json_filing_a_concern_is_a_400_and_files_nothing(as_resident, heat):
