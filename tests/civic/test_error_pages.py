@@ -43,3 +43,11 @@ def test_browsers_asking_for_a_favicon_get_the_sites_icon(client, db):
     assert answer.status_code == 302
     assert answer["Location"] == "/static/civic/img/favicon.svg"
     assert finders.find("civic/img/favicon.svg")
+
+
+def test_the_javascript_catalog_carries_the_map_controls_in_dutch(client, db):
+    # static/civic/js/maps.js titles Leaflet's zoom buttons with these.
+    catalog = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+    assert '"Zoom in": "Inzoomen"' in catalog
+    assert '"Zoom out": "Uitzoomen"' in catalog

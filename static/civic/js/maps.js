@@ -51,7 +51,11 @@
   }
 
   function create(element) {
-    const map = L.map(element, { zoomControl: true, zoomSnap: 0.25 }).setView([52.528, 6.06], 14);
+    const map = L.map(element, { zoomControl: false, zoomSnap: 0.25 }).setView([52.528, 6.06], 14);
+    // The zoom buttons' titles in the page's language (Django's JavaScript catalog,
+    // /jsi18n/ in base.html); Leaflet's own are English.
+    const gettext = window.gettext || function (text) { return text; };
+    L.control.zoom({ zoomInTitle: gettext("Zoom in"), zoomOutTitle: gettext("Zoom out") }).addTo(map);
     const tiles = element.dataset.tilesUrl;
     if (tiles) {
       L.tileLayer(tiles, { maxZoom: 19 }).addTo(map);
