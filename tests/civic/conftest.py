@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -227,3 +228,14 @@ def every_model(
         AccessFailureLog.objects.create(**attempt, locked_out=False)
         AccessLog.objects.create(**attempt)
     return AdminRows(respondents=respondents, answer_text="Dobbestraat 12")
+
+
+@pytest.fixture
+def media_root(settings, tmp_path) -> Path:
+    """A media folder of the test's own, to see which files a request stored."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return Path(settings.MEDIA_ROOT)
+
+
+def stored_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []

@@ -15,19 +15,14 @@ from PIL import Image
 
 from civic import services
 from civic.models import Concern, WorkflowEvent
+from tests.civic.conftest import stored_files
 from tests.factories import CENTRE
 
 URL = "/api/v1/concerns/"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return Path(settings.MEDIA_ROOT)
-
-
-def _stored_files(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+# Every test here stores its photos in a folder of its own.
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 def _upload(data: bytes, name: str = "photo.png", content_type: str = "image/png"):
@@ -108,7 +103,7 @@ def test_the_probes_6300_pixel_png_is_a_400_naming_photo_and_nothing_is_written(
     assert response.status_code == 400
     assert response.json() == {"photo": ["The photo has more than 24 megapixels."]}
     assert (Concern.objects.count(), WorkflowEvent.objects.count()) == (0, 0)
-    assert _stored_files(media_root) == []
+    assert stored_files(media_root) == []
 
 
 # ---------------------------------------------------------------- refused from the header
@@ -130,7 +125,7 @@ def test_a_picture_over_the_pixel_limit_is_refused_from_its_header_alone(
     messages = _refusal(resident, heat, _upload(data))
 
     assert messages == ["The photo has more than 24 megapixels."]
-    assert _stored_files(media_root) == []
+    assert stored_files(media_root) == []
 
 
 def test_a_picture_of_exactly_the_pixel_limit_gets_past_the_header_check(
@@ -192,7 +187,7 @@ def test_a_picture_whose_decoding_would_exceed_the_memory_budget_is_refused(
     messages = _refusal(resident, heat, _upload(data, "p.img", "image/" + fmt.lower()))
 
     assert messages == [f"Images of this kind can have at most {megapixels} megapixels."]
-    assert _stored_files(media_root) == []
+    assert stored_files(media_root) == []
 
 
 def test_the_memory_budget_names_how_many_megapixels_a_webp_may_have(resident, heat, municipality):
@@ -225,7 +220,7 @@ def test_a_big_phone_photo_is_stored_downscaled_upright_and_without_exif_or_gps(
         assert red > 150 and blue < 100
         red, _green, blue = stored.convert("RGB").getpixel((667, 1900))
         assert blue > 150 and red < 100
-    assert _stored_files(media_root) == [Path(concern.photo.path)]
+    assert stored_files(media_root) == [Path(concern.photo.path)]
 
 
 def test_a_big_palette_png_is_shrunk_in_tiles_without_seams_or_shifts(resident, heat, municipality):

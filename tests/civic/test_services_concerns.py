@@ -13,6 +13,7 @@ from PIL import Image
 
 from civic import selectors, services, workflow
 from civic.models import Concern, WorkflowEvent
+from tests.civic.conftest import stored_files
 from tests.factories import CENTRE, ThemeFactory
 
 INSIDE_NEIGHBOURHOOD = (CENTRE[0] + 0.001, CENTRE[1] + 0.001)
@@ -21,14 +22,8 @@ ONLY_IN_MUNICIPALITY = (CENTRE[0] + 0.03, CENTRE[1] - 0.03)
 OUTSIDE = (5.12, 52.09)  # Utrecht
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return Path(settings.MEDIA_ROOT)
-
-
-def _stored_files(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+# Every test here stores its photos in a folder of its own.
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 def _image_bytes(fmt="JPEG", size=(40, 20), exif=None) -> bytes:
@@ -72,7 +67,7 @@ def filing(resident, heat, municipality):
 def _assert_nothing_written(media_root):
     assert not Concern.objects.exists()
     assert not WorkflowEvent.objects.exists()
-    assert _stored_files(media_root) == []
+    assert stored_files(media_root) == []
 
 
 BAD_INPUTS = {
@@ -202,7 +197,7 @@ def test_a_concern_without_photo_stores_no_file(filing, media_root):
     concern = services.concern_create(**{**filing, "photo": None})
 
     assert not Concern.objects.get(pk=concern.pk).photo
-    assert _stored_files(media_root) == []
+    assert stored_files(media_root) == []
 
 
 def test_the_stored_photo_has_no_exif_and_no_gps(filing, media_root):
@@ -222,7 +217,7 @@ def test_the_stored_photo_has_no_exif_and_no_gps(filing, media_root):
         assert dict(image.getexif()) == {}
         assert image.getexif().get_ifd(0x8825) == {}
         assert "exif" not in image.info
-    assert _stored_files(media_root) == [Path(stored.photo.path)]
+    assert stored_files(media_root) == [Path(stored.photo.path)]
 
 
 def test_the_stored_photo_name_does_not_reveal_the_upload_name(filing):
