@@ -20,7 +20,8 @@ GRID_SRID = 28992
 # can be pasted into statements that take parameters). On a cell's edge exactly,
 # ST_SnapToGrid may round to the other cell; a point never lies there in practice.
 CELL_CENTRE_SQL = (
-    "ST_Transform(ST_SnapToGrid(ST_Transform({point}, 28992), 50, 50, 100, 100), 4326)"
+    f"ST_Transform(ST_SnapToGrid(ST_Transform({{point}}, {GRID_SRID}), "
+    f"{CELL_M / 2:g}, {CELL_M / 2:g}, {CELL_M}, {CELL_M}), 4326)"
 )
 
 

@@ -44,12 +44,12 @@ class RefusedJSON(UnreadableJSON):
 
 def json_max_depth() -> int:
     """How deeply JSON may nest (objects and arrays); setting CIVIC_JSON_MAX_DEPTH."""
-    return int(getattr(settings, "CIVIC_JSON_MAX_DEPTH", 64))
+    return settings.CIVIC_JSON_MAX_DEPTH
 
 
 def json_max_bytes() -> int:
     """How large a JSON body may be; setting CIVIC_JSON_MAX_BYTES."""
-    return int(getattr(settings, "CIVIC_JSON_MAX_BYTES", 2 * 1024 * 1024))
+    return settings.CIVIC_JSON_MAX_BYTES
 
 
 def _strict_constant(name: str) -> None:

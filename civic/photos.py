@@ -12,8 +12,9 @@ from PIL import ExifTags, Image, ImageOps, PngImagePlugin, UnidentifiedImageErro
 # MPO is how Pillow names a phone's JPEG that carries a second, hidden picture;
 # only the main picture is read.
 JPEG_FORMATS = {"JPEG", "MPO"}
-ALLOWED_FORMATS = {*JPEG_FORMATS, "PNG", "WEBP", "GIF"}
-# Image.open's `formats`: the plugins that may parse an upload (MPO comes through JPEG's).
+# Image.open's `formats`: the only plugins that may parse an upload, so Pillow's
+# other parsers (TIFF, PSD, ICO, …) never see a client's bytes. MPO comes
+# through JPEG's.
 ALLOWED_OPEN_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 
 # Pillow's own guard for every image this process opens: above twice this many
@@ -30,10 +31,6 @@ _TILE = 256
 _JPEG_SEQUENTIAL = {0xC0, 0xC1}
 _JPEG_FRAMES = _JPEG_SEQUENTIAL | {0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 _JPEG_SEGMENTS_READ = 10_000
-
-
-def _wrong_format() -> ValidationError:
-    return ValidationError({"photo": _("Use a JPEG, PNG, WebP or GIF image.")})
 
 
 def _unreadable() -> ValidationError:
@@ -144,8 +141,6 @@ def _check_header(upload) -> tuple[int, int]:
     """The picture's size, after checking what its header says; no pixel is decoded."""
     try:
         upload.seek(0)
-        # Only the allowed formats' plugins read the header: Pillow's other
-        # parsers (TIFF, PSD, ICO, …) never see a client's bytes.
         try:
             probe = Image.open(upload, formats=ALLOWED_OPEN_FORMATS)
         except UnidentifiedImageError:
@@ -153,8 +148,6 @@ def _check_header(upload) -> tuple[int, int]:
             raise ValidationError(
                 {"photo": _("The file is not an image we can read: use a JPEG, PNG, WebP or GIF.")}
             ) from None
-        if probe.format not in ALLOWED_FORMATS:
-            raise _wrong_format()
         width, height = probe.size
         if width * height > settings.CIVIC_PHOTO_MAX_PIXELS:
             raise _too_many_pixels()

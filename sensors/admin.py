@@ -53,9 +53,7 @@ class SensorAdmin(DeclaredLookupsOnly, LeafletGeoAdmin):
 
     def save_model(self, request, obj, form, change):
         if "location" in form.changed_data or not change:
-            # Computed once per location, never per request (see public_location_for).
-            obj.public_location = services.public_location_for(obj.location)
-            obj.area = services.public_area_for(obj.location)
+            obj.public_location, obj.area = services.sensor_public_place(obj.location)
         super().save_model(request, obj, form, change)
 
 

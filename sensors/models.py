@@ -19,7 +19,7 @@ class Sensor(models.Model):
     `public_location` is the centre of its 100 m grid cell, computed once when
     the location is set, so repeated requests can never be averaged back to
     the garden. `area` is the area holding `public_location`, not `location`:
-    the sensor is named and counted there (sensors.services.public_area_for).
+    the sensor is named and counted there (sensors.services.sensor_public_place).
     """
 
     class Hardware(models.TextChoices):

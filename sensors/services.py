@@ -25,13 +25,15 @@ def public_location_for(location: Point) -> Point:
     return cell_centre(location)
 
 
-def public_area_for(location: Point) -> Area | None:
-    """The area a sensor is shown and counted in: the one holding its cell's centre.
+def sensor_public_place(location: Point) -> tuple[Point, Area | None]:
+    """Where everyone else sees a sensor: its cell's centre, and the area holding that centre.
 
     Never the area of the exact location: for a garden whose cell straddles a
     neighbourhood boundary, that would tell everyone which side it lies on.
+    Computed once per location (on registering or moving), never per request.
     """
-    return civic_selectors.area_for_point(point=public_location_for(location))
+    public_location = public_location_for(location)
+    return public_location, civic_selectors.area_for_point(point=public_location)
 
 
 def _clean_quantities(quantities: Iterable[str]) -> list[str]:
@@ -89,6 +91,7 @@ def sensor_register(
         errors["height_m"] = [_("Give a height between 0 and 30 m.")]
     if errors:
         raise ValidationError(errors)
+    public_location, area = sensor_public_place(cleaned_location)
     with transaction.atomic():
         sensor = Sensor.objects.create(
             external_id=external_id,
@@ -97,8 +100,8 @@ def sensor_register(
             owner=owner,
             quantities=quantities,
             location=cleaned_location,
-            public_location=public_location_for(cleaned_location),
-            area=public_area_for(cleaned_location),
+            public_location=public_location,
+            area=area,
             height_m=height_m,
             exposure=exposure,
             surface=surface,

@@ -8,9 +8,9 @@ from django.utils.translation import ngettext
 from rest_framework import exceptions
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
+from rest_framework.settings import api_settings
 
 from civic.api import views
-from civic.api.parsers import FormParser, JSONParser, MultiPartParser
 from civic.api.throttling import ScopedRateThrottle
 from civic.lockout import retry_after_seconds
 
@@ -43,7 +43,8 @@ class TokenView(ObtainAuthToken):
     # that never reach a password check, and successful ones.
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    # ObtainAuthToken names DRF's own parsers: take the project's (civic.api.parsers).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     def post(self, request, *args, **kwargs):
         try:

@@ -26,7 +26,6 @@ from civic import selectors, services, workflow
 from civic.api import serializers as s
 from civic.api.filters import ChallengeFilter, CheckedBBoxFilter, ConcernFilter
 from civic.api.pagination import StrictPageSizeMixin
-from civic.api.parsers import FormParser, JSONParser, MultiPartParser
 from civic.api.permissions import ConcernPermission, IsOfficerOrReadOnly
 from civic.models import Area, Challenge, Concern, Theme
 from civic.runs import sensor_evidence_as_of
@@ -99,7 +98,6 @@ class ConcernViewSet(
     filterset_class = ConcernFilter
     bbox_filter_field = "location"
     bbox_filter_include_overlapping = True
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
