@@ -30,6 +30,22 @@ def neighbourhood(municipality):
     return Area.objects.get(code="BU01930001")
 
 
+# Werkeren (the `neighbourhood` fixture) spans CENTRE ± 0.01°; Oost borders it in the east.
+WERKEREN_EAST_EDGE = CENTRE[0] + 0.01
+
+
+@pytest.fixture
+def oost(municipality):
+    """The neighbourhood across Werkeren's east border (for points near a boundary)."""
+    return AreaFactory(
+        code="BU01930009",
+        name="Oost",
+        parent=municipality,
+        population=900,
+        geometry=square(CENTRE[0] + 0.02, CENTRE[1], 0.01),
+    )
+
+
 @pytest.fixture
 def heat(db):
     return ThemeFactory(slug="heat", name_nl="Hitte", name_en="Heat")

@@ -15,9 +15,8 @@ TOKEN_URL = "/api/v1/auth/token/"
 URL = "/api/v1/concerns/"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+# Photos go to a folder of the test's own.
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 def token_client(user) -> APIClient:

@@ -1,8 +1,11 @@
 """Browser fixtures: Debian's chromium driven by Playwright against pytest-django's live server."""
 
 import os
+import re
 
 import pytest
+
+from tests.factories import PASSWORD
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls
 # from fixtures and assertions there are still plain synchronous calls.
@@ -84,3 +87,12 @@ def page(browser, live_server):
     violations = list(tab.csp_violations)
     tab.context.close()
     assert violations == [], "the Content-Security-Policy refused: " + "; ".join(violations)
+
+
+def log_in(tab, user) -> None:
+    """Log in through the real allauth page with the user name (lands on "my concerns")."""
+    tab.goto("/accounts/login/")
+    tab.locator("#id_login").fill(user.username)
+    tab.locator("#id_password").fill(PASSWORD)
+    tab.locator("main form button[type=submit]").click()
+    tab.wait_for_url(re.compile(r"/concerns/mine/$"))

@@ -1,17 +1,15 @@
 """An officer publishes a concern from the moderation queue in the browser (htmx, no reload)."""
 
-import re
-
 import pytest
 from django.contrib.gis.geos import Point
 from playwright.sync_api import expect
 
 from civic import services
 from civic.models import Area, Concern
+from tests.e2e.conftest import log_in
 from tests.e2e.test_browser_concern import axe_by_impact
 from tests.factories import (
     CENTRE,
-    PASSWORD,
     AreaFactory,
     OfficerFactory,
     ResidentFactory,
@@ -20,14 +18,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, user) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill(user.username)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/concerns/mine/$"))
 
 
 def test_officer_publishes_from_the_queue_and_the_resident_sees_the_update(page):

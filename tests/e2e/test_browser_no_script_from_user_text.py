@@ -14,7 +14,6 @@ the results map's layer control shown. On every page:
 - the texts expected there are shown, as text.
 """
 
-import re
 from time import monotonic
 
 import pytest
@@ -32,10 +31,9 @@ from surveys import services as survey_services
 from surveys.models import Question, Survey
 from surveys.services import OptionSpec, QuestionSpec
 from surveys.workflow import SURVEY_WORKFLOW  # noqa: F401  (the table is registered)
-from tests.e2e.conftest import new_tab
+from tests.e2e.conftest import log_in, new_tab
 from tests.factories import (
     CENTRE,
-    PASSWORD,
     AdminFactory,
     AreaFactory,
     CouncilFactory,
@@ -459,14 +457,6 @@ class Sweep:
                 self.open(record, before=admin_maps, allowed=(200, 403))
         for record in records:
             self.open(record, before=admin_maps, allowed=(200, 403))
-
-
-def log_in(tab, user) -> None:
-    tab.goto("/accounts/login/")
-    tab.locator("#id_login").fill(user.username)
-    tab.locator("#id_password").fill(PASSWORD)
-    tab.locator("main form button[type=submit]").click()
-    tab.wait_for_url(re.compile(r"/concerns/mine/$"))
 
 
 def test_no_text_a_user_writes_runs_as_script_on_any_page_for_any_role(browser, live_server, world):

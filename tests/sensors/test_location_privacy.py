@@ -19,22 +19,11 @@ from sensors.evidence import evidence_recompute
 from sensors.models import Sensor, SensorDay
 from sensors.services import public_location_for
 from tests.cells import across_meridian
-from tests.factories import CENTRE, AreaFactory, ChallengeFactory, ResidentFactory, square
+from tests.conftest import WERKEREN_EAST_EDGE as EDGE
+from tests.factories import CENTRE, ChallengeFactory, ResidentFactory, square
 from tests.sensors.conftest import from_rd, register, to_rd
 
 URL = "/api/v1/sensors/"
-# Werkeren (the `neighbourhood` fixture) spans CENTRE ± 0.01°; Oost lies east of it.
-EDGE = CENTRE[0] + 0.01
-
-
-@pytest.fixture
-def oost(municipality):
-    return AreaFactory(
-        code="BU01930009",
-        name="Oost",
-        parent=municipality,
-        geometry=square(CENTRE[0] + 0.02, CENTRE[1], 0.01),
-    )
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 
-import pytest
 from django.contrib.gis.geos import GEOSGeometry
 from django.test import Client
 
@@ -21,23 +20,11 @@ from surveys import answering
 from surveys.models import Response
 from surveys.results import MIN_GROUP
 from tests.cells import across_meridian
-from tests.factories import CENTRE, AreaFactory, ResidentFactory, square
+from tests.conftest import WERKEREN_EAST_EDGE as EDGE
+from tests.factories import CENTRE, ResidentFactory
 
 from .conftest import K, inside
 from .test_results import close, options
-
-EDGE = CENTRE[0] + 0.01  # Werkeren's east border
-
-
-@pytest.fixture
-def oost(municipality):
-    return AreaFactory(
-        code="BU01930009",
-        name="Oost",
-        parent=municipality,
-        population=900,
-        geometry=square(CENTRE[0] + 0.02, CENTRE[1], 0.01),
-    )
 
 
 def border_points(count: int, neighbourhood, oost) -> list:
