@@ -3,13 +3,15 @@
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from civic.health import healthz
 
-admin.site.site_header = "Participatie & klimaatadaptatie"
+# In the staff member's language, like the rest of the admin.
+admin.site.site_header = _("Climate participation")
 
 # JSON for API clients when Django itself answers 400 or 404 (civic.errors).
 handler400 = "civic.errors.bad_request"
