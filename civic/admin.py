@@ -24,7 +24,7 @@ from leaflet.admin import LeafletGeoAdmin
 from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
-from civic import selectors, services, workflow
+from civic import periods, selectors, services, workflow
 from civic.admin_lookups import DeclaredLookupsOnly
 from civic.models import (
     Area,
@@ -32,6 +32,8 @@ from civic.models import (
     ChallengeConcern,
     Concern,
     Evidence,
+    EvidencePeriod,
+    EvidenceStale,
     Notification,
     Theme,
     User,
@@ -328,9 +330,66 @@ class ChallengeConcernAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
 @admin.register(Evidence)
 class EvidenceAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
-    list_display = ["challenge", "source", "name", "value", "computed_at"]
-    list_filter = ["source", "name"]
-    search_fields = ["challenge__title", "name"]
+    """Read-only: figures are written by their source through civic.evidence, never by hand."""
+
+    list_display = ["challenge", "area", "period", "source", "name", "value", "computed_at"]
+    list_filter = ["source", "period__kind", "name"]
+    search_fields = ["challenge__title", "area__name", "name"]
+    list_select_related = ["challenge", "area", "period"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EvidencePeriod)
+class EvidencePeriodAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
+    """The periods figures describe; officers add their own (every source then computes it)."""
+
+    list_display = ["key", "kind", "start", "end", "name", "data_days"]
+    list_filter = ["kind"]
+    search_fields = ["key", "name"]
+    fields = ["name", "start", "end"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Seasons, heat waves and the live window belong to the data; an officer's own
+        # period may go (administrators: officers never delete).
+        return (
+            super().has_delete_permission(request, obj)
+            and obj is not None
+            and obj.kind == EvidencePeriod.Kind.CUSTOM
+        )
+
+    def save_model(self, request, obj, form, change):
+        created = periods.period_custom_create(
+            actor=request.user, start=obj.start, end=obj.end, name=obj.name
+        )
+        obj.pk = created.pk
+
+
+@admin.register(EvidenceStale)
+class EvidenceStaleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
+    """Read-only: the figures waiting to be recomputed (the sources claim them)."""
+
+    list_display = ["source", "period", "subject_kind", "subject_id", "marked_at"]
+    list_filter = ["source", "subject_kind"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(WorkflowEvent)

@@ -16,7 +16,9 @@ class CivicConfig(AppConfig):
     verbose_name = _("Participation core")
 
     def ready(self) -> None:
-        from civic import workflow  # noqa: F401  (registers the transition tables)
+        from civic import subjects, workflow  # noqa: F401  (registers the transition tables)
+
+        subjects.connect()
 
         # After every migrate, so new permissions land in the role groups.
         post_migrate.connect(_sync_roles, dispatch_uid="civic_roles_sync")

@@ -22,6 +22,7 @@ _VIEW_PUBLIC = [
     "civic.view_concern",
     "civic.view_challenge",
     "civic.view_evidence",
+    "civic.view_evidenceperiod",
 ]
 _VIEW_CORE = [*_VIEW_PUBLIC, "civic.view_challengeconcern", "civic.view_workflowevent"]
 # Council members read the surveys themselves; the answers reach them as the
@@ -45,6 +46,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "civic.add_challenge",
         "civic.change_challenge",
         "civic.add_challengeconcern",
+        "civic.add_evidenceperiod",
+        "civic.view_evidencestale",
         "civic.view_notification",
         # The sensor network (as strings: the core does not import the sensors app).
         "sensors.view_sensor",

@@ -1,18 +1,16 @@
-"""Recording background evidence jobs, so pages can say how fresh the evidence is."""
+"""Recording background jobs (start, end, rows, error) for operators and the health check.
+
+How fresh a figure is comes from the figure itself (civic.evidence.evidence_freshness),
+not from when a job last ran: a job that ran for other subjects says nothing about this one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from django.utils import timezone
 
 from civic.models import EvidenceRun
-
-# The sensors app's recompute job (sensors.tasks.RECOMPUTE_JOB: QC, daily figures,
-# then evidence), named here as a string because the core does not import the
-# sensors app; tests/civic/test_challenge_evidence_freshness.py checks they agree.
-SENSOR_EVIDENCE_JOB = "sensors.daily_stats"
 
 
 def run_recorded(job: str, work: Callable[[], int]) -> int:
@@ -44,9 +42,3 @@ def last_successful_run(job: str) -> EvidenceRun | None:
         .order_by("-finished_at")
         .first()
     )
-
-
-def sensor_evidence_as_of() -> datetime | None:
-    """When the sensor figures were last brought up to date; None if never."""
-    run = last_successful_run(SENSOR_EVIDENCE_JOB)
-    return run.finished_at if run else None

@@ -4,7 +4,7 @@ from civic.models.accounts import User
 from civic.models.areas import Area, Theme
 from civic.models.challenges import Challenge, ChallengeConcern
 from civic.models.concerns import Concern
-from civic.models.evidence import Evidence, EvidenceRun
+from civic.models.evidence import Evidence, EvidencePeriod, EvidenceRun, EvidenceStale
 from civic.models.notifications import Notification
 from civic.models.workflow_events import WorkflowEvent
 
@@ -14,7 +14,9 @@ __all__ = [
     "ChallengeConcern",
     "Concern",
     "Evidence",
+    "EvidencePeriod",
     "EvidenceRun",
+    "EvidenceStale",
     "Notification",
     "Theme",
     "User",

@@ -242,6 +242,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "QuantityEnum": "sensors.quantities.QUANTITY_CHOICES",
+        # Three serializers have a "kind" (periods, survey questions, areas inline).
+        "PeriodKindEnum": "civic.models.EvidencePeriod.Kind",
+        "QuestionKindEnum": "surveys.models.Question.Kind",
         # The "type" of a paginated FeatureCollection (civic.api.schema).
         "GisFeatureCollectionEnum": ["FeatureCollection"],
     },
@@ -286,6 +289,16 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {
         "task": "civic.notifications_sweep",
         "schedule": 300.0,
+    },
+    # Queue the evidence sources whose stale markers were never picked up.
+    "evidence-sweep": {
+        "task": "civic.evidence_sweep",
+        "schedule": 60.0,
+    },
+    # The live "last 30 days" moves at midnight.
+    "periods-roll": {
+        "task": "civic.periods_roll",
+        "schedule": crontab(hour=0, minute=5),
     },
     "sensors-dirty-days-sweep": {
         "task": "sensors.sweep_dirty_days",
@@ -341,3 +354,16 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Evidence periods (civic.periods). The warm season of each year: (month, day) of
+# its first and last day. Heat waves after KNMI: at least HEAT_WAVE_MIN_DAYS days
+# in a row with the network's median Tmax >= HEAT_WAVE_WARM_C, of which at least
+# HEAT_WAVE_HOT_DAYS >= HEAT_WAVE_HOT_C. Pages show the current season once it
+# has CIVIC_SEASON_MIN_DAYS days of data, before that the last complete one.
+CIVIC_WARM_SEASON = ((5, 1), (9, 30))
+CIVIC_HEAT_WAVE_MIN_DAYS = 5
+CIVIC_HEAT_WAVE_WARM_C = 25.0
+CIVIC_HEAT_WAVE_HOT_DAYS = 3
+CIVIC_HEAT_WAVE_HOT_C = 30.0
+CIVIC_RECENT_DAYS = 30
+CIVIC_SEASON_MIN_DAYS = 14
