@@ -110,7 +110,7 @@ def write_results(r: dict) -> None:
         f"| median | {b['ingest']:.2f} s | {b['qc']:.2f} s | {b['stats']:.2f} s |"
         f" {b['evidence']:.2f} s | {b['total']:.2f} s | | |",
         "",
-        f"Of the ingest, {r['sensors']:,} calls of `sensors.ingest._queue_recompute` alone"
+        f"Of the ingest, {r['sensors']:,} calls of `sensors.ingest.queue_recompute` alone"
         " (one per readings_store call, measured separately; after the first, calls within"
         f" the debounce window return without a Redis round trip) take {b['enqueue']:.2f} s.",
         "",

@@ -420,9 +420,9 @@ def main() -> None:
             f" = {parts['total']:.2f} s; {parts['fresh']} fresh"
         )
     # How much of the ingest is the Celery message each readings_store call queues?
-    from sensors.ingest import _queue_recompute
+    from sensors.ingest import queue_recompute
 
-    enqueue_s, _ = timed(lambda: [_queue_recompute() for _ in sensors])
+    enqueue_s, _ = timed(lambda: [queue_recompute() for _ in sensors])
     log(f"  {len(sensors)} recompute messages alone: {enqueue_s:.2f} s")
     r["b"] = {
         "enqueue": enqueue_s,

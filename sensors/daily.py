@@ -27,6 +27,7 @@ from typing import Literal
 from django.conf import settings
 from django.db import connection, transaction
 
+from sensors.evidence import evidence_mark_days_stale
 from sensors.quantities import QUANTITIES
 
 DAY_HOURS = (9, 18)
@@ -283,6 +284,8 @@ def daily_stats_recompute(*, batch: int | None = None, shape: Shape = "auto") ->
         days = sorted({day for _sensor, day, _soil in rows})
         if days:
             cursor.execute(_ANOMALY_SQL, {"days": days})
+            # In this transaction: committed statistics always leave their periods marked.
+            evidence_mark_days_stale(days)
         soil_sensors = sorted({sensor for sensor, _day, soil in rows if soil})
         if soil_sensors:
             cursor.execute(

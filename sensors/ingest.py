@@ -201,15 +201,18 @@ def readings_store(*, sensor: Sensor, readings: list[ParsedReading]) -> IngestRe
             )
             stored, _marked, _seen = cursor.fetchone()
     if stored:
-        transaction.on_commit(_queue_recompute)
+        transaction.on_commit(queue_recompute)
     return IngestResult(received=len(readings), stored=stored)
 
 
 RECOMPUTE_QUEUED_KEY = "sensors:recompute-queued"
 
 
-def _queue_recompute() -> None:
-    """Queue one recompute for a burst of ingests (it handles every dirty marker)."""
+def queue_recompute() -> None:
+    """Queue one recompute for a burst of changes (it handles every dirty marker).
+
+    Also how the core queues this source when its evidence went stale.
+    """
     from sensors.tasks import recompute_dirty_days
 
     queue_debounced(

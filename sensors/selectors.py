@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.db import connection
-from django.db.models import Avg, Case, Count, IntegerField, Max, Q, QuerySet, Sum, When
+from django.db.models import Avg, Case, Count, IntegerField, Q, QuerySet, Sum, When
 from django.utils.translation import gettext_lazy as _
 
+from civic.models import EvidencePeriod
 from civic.roles import is_staff_member
 from sensors.models import ReadingFlag, Sensor, SensorMonthFlag
 
@@ -84,31 +83,31 @@ def sensor_flags_explained(*, sensor: Sensor) -> list[dict]:
     return rows
 
 
-INDICATOR_DAYS = 30
-
-
-def sensors_with_indicators(queryset: QuerySet[Sensor]) -> QuerySet[Sensor]:
-    """Each sensor's figures over the network's last 30 days of statistics.
+def sensors_with_indicators(
+    queryset: QuerySet[Sensor], *, period: EvidencePeriod | None
+) -> QuerySet[Sensor]:
+    """Each sensor's figures over one evidence period (None: no figures).
 
     night_anomaly: mean night anomaly (°C); wet_feet_hours: hours with wet
     feet, None for a sensor that does not measure wet feet (a day row says 0
     hours for it, which would read as "dry"); soil_moisture: mean of the daily
     soil moisture means (%), None without soil readings.
     """
-    from sensors.models import SensorDay
+    from sensors.models import SensorDay  # noqa: F401  (the days relation below)
 
-    latest = SensorDay.objects.aggregate(latest=Max("day"))["latest"]
-    recent = (
-        Q(pk__in=[]) if latest is None else Q(days__day__gt=latest - timedelta(days=INDICATOR_DAYS))
+    within = (
+        Q(pk__in=[])
+        if period is None
+        else Q(days__day__gte=period.start, days__day__lte=period.end)
     )
     measures_wet_feet = Q(quantities__contains=["wet_feet"])
     # Aggregation drops Meta.ordering; paginated lists need a stable order.
     return queryset.annotate(
-        night_anomaly=Avg("days__night_anomaly", filter=recent),
+        night_anomaly=Avg("days__night_anomaly", filter=within),
         wet_feet_hours=Case(
-            When(measures_wet_feet, then=Sum("days__wet_feet_hours", filter=recent)),
+            When(measures_wet_feet, then=Sum("days__wet_feet_hours", filter=within)),
             default=None,
             output_field=IntegerField(),
         ),
-        soil_moisture=Avg("days__soil_mean", filter=recent),
+        soil_moisture=Avg("days__soil_mean", filter=within),
     ).order_by("external_id")

@@ -39,8 +39,8 @@ def _qc_then_statistics() -> int:
     # Flags first: the statistics leave flagged readings out; evidence reads the statistics.
     qc_dirty_days()
     recomputed = daily_stats_recompute_all_dirty()
-    if recomputed:
-        evidence_recompute()
+    # Also without new statistics: a moved sensor or a new challenge left stale markers.
+    evidence_recompute()
     return recomputed
 
 

@@ -1,19 +1,22 @@
-"""Queue the survey signal's recompute after a response or a challenge changes.
+"""Mark the survey signal stale when a response changes, and queue its recompute.
 
-Connected in SurveysConfig.ready(). The task is queued after the commit (the
+Connected in SurveysConfig.ready(). The marker is written in the response's
+transaction (civic.evidence); the task is queued after the commit (the
 worker must see the rows), once per burst of answers (a cache key and a
-countdown), and never lets a broker failure reach the resident: the beat
-sweep (CELERY_BEAT_SCHEDULE "surveys-signal-sweep") recomputes anyway.
+countdown), and a broker failure never reaches the resident: the core's
+evidence sweep queues it again. Challenges need nothing here: the core
+marks every source's figures about a new or moved challenge (civic.subjects).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from civic.evidence import evidence_mark_stale
 from civic.queueing import queue_debounced
 from surveys.models import Response
+from surveys.signal import SOURCE
 
 QUEUED_KEY = "surveys:signal-queued"
 # Seconds a burst of answers waits for one recompute; 0 queues one per change.
@@ -37,15 +40,20 @@ def signal_queue_recompute() -> None:
 def response_changed(sender, instance, raw: bool = False, using: str = "default", **kwargs):
     """A response was stored, changed or deleted: its answers may move a share."""
     if not raw:
-        transaction.on_commit(signal_queue_recompute, using=using)
+        evidence_mark_stale(source=SOURCE)
 
 
 def challenge_changed(
     sender, instance, raw: bool = False, using: str = "default", update_fields=None, **kwargs
 ):
-    """A challenge was created or its theme, area, geometry or status changed."""
-    if not raw and (update_fields is None or CHALLENGE_FIELDS & set(update_fields)):
-        transaction.on_commit(signal_queue_recompute, using=using)
+    """A challenge's theme or area changed: the areas whose answers count changed.
+
+    (Creating one, moving its geometry or closing it is marked by the core.)
+    """
+    if raw or kwargs.get("created"):
+        return
+    if update_fields is None or CHALLENGE_FIELDS & set(update_fields):
+        evidence_mark_stale(source=SOURCE, subject_kind="challenge", subject_id=instance.pk)
 
 
 def connect() -> None:

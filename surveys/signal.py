@@ -39,7 +39,9 @@ gives the same rows (computed_at aside).
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connection, transaction
+
+from civic.evidence import evidence_claim_stale, evidence_writing
+from civic.periods import to_date_period
 
 SOURCE = "surveys"
 NAME = "theme_named_share"
@@ -143,23 +145,14 @@ _CHALLENGE_SQL = (
     JOIN offered ov ON ov.survey_id = r.survey_id AND ov.theme_id = ca.theme_id
     LEFT JOIN named nm ON nm.response_id = r.id AND nm.theme_id = ca.theme_id
     GROUP BY ca.challenge_id, t.slug
-), stale AS (
-    -- a challenge that no longer qualifies keeps no old survey figure
-    DELETE FROM civic_evidence e
-    WHERE e.source = %(source)s AND e.challenge_id IS NOT NULL
-      AND (e.name <> %(name)s OR e.challenge_id NOT IN (SELECT challenge_id FROM f))
 )
-INSERT INTO civic_evidence (challenge_id, area_id, source, name, value, details, computed_at)
-SELECT f.challenge_id, NULL, %(source)s, %(name)s,"""
+INSERT INTO evidence_incoming (challenge_id, name, value, details)
+SELECT f.challenge_id, %(name)s,"""
     + _VALUE
     + ","
     + _DETAILS
-    + """ || jsonb_build_object('theme', f.theme, 'areas', l.areas),
-       now()
+    + """ || jsonb_build_object('theme', f.theme, 'areas', l.areas)
 FROM f JOIN labels l ON l.challenge_id = f.challenge_id
-ON CONFLICT (challenge_id, source, name) WHERE challenge_id IS NOT NULL
-DO UPDATE SET value = excluded.value, details = excluded.details,
-              computed_at = excluded.computed_at
 """
 )
 
@@ -178,42 +171,50 @@ _AREA_SQL = (
     LEFT JOIN named nm ON nm.response_id = r.id AND nm.theme_id = t.id
     WHERE t.is_active
     GROUP BY r.area_id, t.slug
-), stale AS (
-    DELETE FROM civic_evidence e
-    WHERE e.source = %(source)s AND e.area_id IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM f WHERE f.area_id = e.area_id AND f.name = e.name)
 )
-INSERT INTO civic_evidence (challenge_id, area_id, source, name, value, details, computed_at)
-SELECT NULL, f.area_id, %(source)s, f.name,"""
+INSERT INTO evidence_incoming (area_id, name, value, details)
+SELECT f.area_id, f.name,"""
     + _VALUE
     + ","
     + _DETAILS
-    + """ || jsonb_build_object('theme', f.theme),
-       now()
+    + """ || jsonb_build_object('theme', f.theme)
 FROM f
-ON CONFLICT (area_id, source, name) WHERE area_id IS NOT NULL
-DO UPDATE SET value = excluded.value, details = excluded.details,
-              computed_at = excluded.computed_at
 """
 )
 
 
+_COVERAGE_SQL = """
+SELECT count(DISTINCT (r.submitted_at AT TIME ZONE %(tz)s)::date),
+       min((r.submitted_at AT TIME ZONE %(tz)s)::date),
+       max((r.submitted_at AT TIME ZONE %(tz)s)::date)
+FROM surveys_response r JOIN surveys_survey s ON s.id = r.survey_id
+WHERE s.status <> 'draft' AND r.area_id IS NOT NULL
+"""
+
+
 def signal_recompute() -> int:
-    """Rewrite the survey signal of every challenge and neighbourhood; returns rows written."""
+    """Rewrite the survey signal of every challenge and neighbourhood; returns rows written.
+
+    The signal counts every answer so far: it is written for the core's
+    "everything so far" period, through the core's evidence contract (which
+    removes the figures that no longer qualify and lets one run at a time write).
+    """
     params = {
-        "source": SOURCE,
         "name": NAME,
         "prefix": AREA_NAME_PREFIX,
         "min_group": MIN_GROUP,
         "ranking_top": RANKING_TOP,
         "tz": settings.TIME_ZONE,
     }
-    written = 0
-    with transaction.atomic(), connection.cursor() as cursor:
-        # One recompute at a time (a worker's and the beat sweep's): the second
-        # waits, then writes the same figures instead of racing on the upsert.
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('surveys.signal'))")
-        for statement in (_CHALLENGE_SQL, _AREA_SQL):
-            cursor.execute(statement, params)
-            written += cursor.rowcount
-    return written
+    period = to_date_period()
+    with evidence_writing(SOURCE) as writer:
+        # Every figure is redone, so every marker is settled by this run.
+        evidence_claim_stale(source=SOURCE)
+        writer.cursor.execute(_COVERAGE_SQL, params)
+        days, first, last = writer.cursor.fetchone()
+        return writer.replace(
+            period=period,
+            sql=[_CHALLENGE_SQL, _AREA_SQL],
+            params=params,
+            coverage={"days": days, "first": first, "last": last},
+        )

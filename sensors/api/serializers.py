@@ -20,20 +20,20 @@ class SensorSerializer(GeoFeatureModelSerializer):
         read_only=True,
         allow_null=True,
         default=None,
-        help_text="Mean night anomaly (°C), last 30 days.",
+        help_text="Mean night anomaly (°C) over the period asked for (?period=).",
     )
     wet_feet_hours = serializers.IntegerField(
         read_only=True,
         allow_null=True,
         default=None,
-        help_text="Hours with wet feet, last 30 days; "
+        help_text="Hours with wet feet over the period asked for; "
         "null if the sensor does not measure wet feet.",
     )
     soil_moisture = serializers.FloatField(
         read_only=True,
         allow_null=True,
         default=None,
-        help_text="Mean soil moisture (%), last 30 days (mean of the daily means); "
+        help_text="Mean soil moisture (%) over the period asked for (mean of the daily means); "
         "null if the sensor has no soil moisture readings.",
     )
 

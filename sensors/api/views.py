@@ -8,7 +8,8 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from civic.api.views import FeaturePagination
+from civic.api.periods import PERIOD_PARAM, requested_period
+from civic.api.views import PeriodFeaturePagination
 from civic.roles import is_staff_member
 from sensors import ingest, selectors, services
 from sensors.api import serializers as s
@@ -32,15 +33,32 @@ class SensorViewSet(
     """The sensor registry: public locations for all, exact ones for owners and officers."""
 
     permission_classes = [SensorPermission]
-    pagination_class = FeaturePagination
+    pagination_class = PeriodFeaturePagination
     serializer_class = s.SensorSerializer
     filterset_fields = ["hardware", "status"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # The figures describe one named period; a bad ?period= is a 400 naming it.
+        self.period = requested_period(request) if request.method == "GET" else None
+        # Named next to the features by the paginator.
+        request.evidence_period = self.period
+
+    @extend_schema(parameters=[PERIOD_PARAM])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(parameters=[PERIOD_PARAM])
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             # Schema generation (also in `check --deploy`) must not query the database.
             return Sensor.objects.none()
-        queryset = selectors.sensors_with_indicators(Sensor.objects.select_related("area"))
+        queryset = selectors.sensors_with_indicators(
+            Sensor.objects.select_related("area"), period=self.period
+        )
         user = self.request.user
         if is_staff_member(user):
             return queryset

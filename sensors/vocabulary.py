@@ -1,0 +1,141 @@
+"""What the sensor figures mean: the sensors app's part of the evidence vocabulary."""
+
+from django.utils.translation import gettext_lazy as _
+
+from civic.vocabulary import Measure
+
+SOURCE = "sensors"
+
+
+def _m(name, unit, label, explanation, worse=None, decimals=1, **roles) -> Measure:
+    return Measure(SOURCE, name, unit, label, explanation, worse, decimals=decimals, **roles)
+
+
+HEAT, WETNESS = "heat", "wetness"
+
+
+MEASURES = [
+    _m(
+        "sensor_count",
+        "",
+        _("sensors"),
+        _("How many sensors the figures are based on."),
+        decimals=0,
+    ),
+    _m(
+        "coverage",
+        "",
+        _("data coverage"),
+        _("The share of days with at least 80 % of the expected readings, per sensor."),
+        decimals=2,
+    ),
+    _m(
+        "night_anomaly",
+        "°C",
+        _("night warmth"),
+        _("How much warmer nights (00-06 h) were than the network's median on the same nights."),
+        worse="higher",
+        criterion=HEAT,
+        headline=True,
+    ),
+    _m(
+        "tropical_nights",
+        _("nights"),
+        _("tropical nights"),
+        _("Nights in which it stayed 20 °C or warmer, per sensor."),
+        worse="higher",
+        criterion=HEAT,
+    ),
+    _m(
+        "summer_days",
+        _("days"),
+        _("summer days"),
+        _("Days with a maximum of 25 °C or more, per sensor."),
+        worse="higher",
+        criterion=HEAT,
+    ),
+    _m(
+        "hours_30",
+        _("hours"),
+        _("hours of 30 °C or more"),
+        _("Clock hours whose mean temperature was 30 °C or more, per sensor."),
+        worse="higher",
+        decimals=0,
+        criterion=HEAT,
+    ),
+    _m(
+        "wet_feet_hours",
+        _("hours"),
+        _("wet feet"),
+        _("Hours in which a wet-feet sensor found standing water, per sensor that measures it."),
+        worse="higher",
+        decimals=0,
+        criterion=WETNESS,
+    ),
+    _m(
+        "soil_moisture",
+        "%",
+        _("soil moisture"),
+        _("Mean volumetric soil moisture, over the sensors that measure it."),
+        worse="higher",
+        decimals=0,
+        criterion=WETNESS,
+    ),
+    _m(
+        "dry_spell_days",
+        _("days"),
+        _("longest dry spell"),
+        _("The longest run of days with soil moisture below 15 %, per soil sensor."),
+        worse="higher",
+        decimals=0,
+    ),
+    _m(
+        "wet_spell_days",
+        _("days"),
+        _("longest wet spell"),
+        _("The longest run of days with soil moisture above 40 % (saturated soil)."),
+        worse="higher",
+        decimals=0,
+        criterion=WETNESS,
+    ),
+    _m(
+        "wetness_index",
+        "",
+        _("wetness"),
+        _("Where this place stands among the others on wet feet, soil moisture and wet spells."),
+        worse="higher",
+        decimals=2,
+        criterion=WETNESS,
+        headline=True,
+    ),
+    _m(
+        "heat_rank",
+        "",
+        _("heat rank"),
+        _("Its place when ordered by night warmth, warmest first."),
+        worse="lower",
+        decimals=0,
+    ),
+    _m(
+        "wet_rank",
+        "",
+        _("wetness rank"),
+        _("Its place when ordered by wetness, wettest first."),
+        worse="lower",
+        decimals=0,
+    ),
+    *(
+        _m(
+            f"green_share_slope_{radius}m",
+            _("°C per 100 % green"),
+            label,
+            _("How much night warmth changes with the share of greenery around a sensor."),
+            decimals=2,
+            explains=HEAT if radius == 100 else "",
+        )
+        for radius, label in (
+            (50, _("effect of greenery within 50 m on night warmth")),
+            (100, _("effect of greenery within 100 m on night warmth")),
+        )
+    ),
+]
