@@ -1,7 +1,7 @@
 """Read-side queries of the civic core, each aware of who is asking."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import Point
@@ -12,13 +12,14 @@ from civic.models import (
     Challenge,
     Concern,
     Evidence,
+    EvidencePeriod,
     Notification,
     Theme,
     WorkflowEvent,
 )
 from civic.models.concerns import PUBLIC_CONCERN_STATUSES
 from civic.roles import COUNCIL, is_staff_member, user_has_any_role
-from civic.runs import sensor_evidence_as_of
+from civic.vocabulary import Measure, explaining, headline, of_criterion
 
 _KIND_DEPTH = Case(
     When(kind=Area.Kind.NEIGHBOURHOOD, then=Value(0)),
@@ -118,23 +119,40 @@ def notifications_unread_count(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-# --- hot and wet spots (sensor evidence rows, read as rows: the core does not import sensors)
+# --- hot and wet spots (evidence rows read through the vocabulary: the core names no source)
 
-SENSOR_SOURCE = "sensors"
 SPOTS_LISTED = 3
 # Privacy: a neighbourhood figure about one or two sensors is in effect a figure
-# about one or two gardens, so neighbourhoods with fewer sensors than this are
+# about one or two gardens, so neighbourhoods with fewer contributors than this are
 # never listed (they still count in the network-wide figures).
 SPOT_MIN_SENSORS = 3
+HEAT, WETNESS = "heat", "wetness"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure with what it means, ready for a sentence on a page."""
+
+    measure: Measure
+    value: float
+
+    @property
+    def label(self) -> str:
+        return str(self.measure.label)
+
+    @property
+    def unit(self) -> str:
+        return str(self.measure.unit)
 
 
 @dataclass(frozen=True)
 class NeighbourhoodFigure:
-    """One neighbourhood's mean figure over its sensors."""
+    """One neighbourhood's place in a spot list: its ordering figure and what was measured."""
 
     name: str
     value: float
     sensors: int
+    figures: tuple[Figure, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,12 +178,12 @@ class GreenEffect:
 
 @dataclass(frozen=True)
 class SensorSpots:
-    """The map's "hot and wet spots": aggregate figures only, never a sensor or its owner."""
+    """The map's "hot and wet spots" for one period: aggregate figures only, never a sensor."""
 
     hottest: list[NeighbourhoodFigure]
     wettest: list[NeighbourhoodFigure]
     green: GreenEffect | None
-    period: tuple[date, date] | None
+    period: EvidencePeriod | None
     as_of: datetime | None
 
     @property
@@ -173,18 +191,14 @@ class SensorSpots:
         return not (self.hottest or self.wettest or self.green)
 
 
-def _period(details: dict) -> tuple[date, date] | None:
-    try:
-        first, last = details["period"]
-        return date.fromisoformat(first), date.fromisoformat(last)
-    except (KeyError, TypeError, ValueError):
-        return None
+def _contributors(details: dict) -> int:
+    return int(details.get("n") or 0)
 
 
 def _green_effect(rows: list[Evidence]) -> GreenEffect | None:
     """The fit for the whole network: the municipality's, else the district with most sensors.
 
-    The sensors app fits one line per district and per municipality (with at
+    The source fits one line per district and per municipality (with at
     least 5 sensors); the municipality's covers every sensor, so it is the one
     that explains the network as a whole.
     """
@@ -199,7 +213,7 @@ def _green_effect(rows: list[Evidence]) -> GreenEffect | None:
         usable,
         key=lambda row: (
             row.area.kind != Area.Kind.MUNICIPALITY,
-            -int(row.details.get("sensors") or 0),
+            -_contributors(row.details),
             row.area.name,
         ),
     )
@@ -207,46 +221,88 @@ def _green_effect(rows: list[Evidence]) -> GreenEffect | None:
         area_name=best.area.name,
         slope=best.value,
         standard_error=float(best.details["standard_error"]),
-        sensors=int(best.details.get("sensors") or 0),
+        sensors=_contributors(best.details),
     )
 
 
-def sensor_spots_summary() -> SensorSpots:
-    """The warmest and wettest neighbourhoods, why (green), and how fresh it is; two queries."""
-    rows = list(
-        Evidence.objects.filter(source=SENSOR_SOURCE, area__isnull=False)
-        .filter(
-            Q(
+def sensor_spots_summary(*, period: EvidencePeriod | None) -> SensorSpots:
+    """The warmest and wettest neighbourhoods in a period, why, and how fresh it is.
+
+    Which figures order the lists comes from the vocabulary (the headline of
+    the heat and wetness criteria), so the core names no source or figure.
+    """
+    heat, wet, why = headline(HEAT), headline(WETNESS), explaining(HEAT)
+    if period is None or not (heat or wet or why):
+        return SensorSpots([], [], None, period, None)
+    wet_figures = [m for m in of_criterion(WETNESS) if m.unit]
+    wanted = Q(pk__in=[])
+    for measure in (heat, wet, *wet_figures):
+        if measure:
+            wanted |= Q(
+                source=measure.source,
+                name=measure.name,
                 area__kind=Area.Kind.NEIGHBOURHOOD,
-                name__in=["night_anomaly", "wet_feet_hours"],
                 value__isnull=False,
             )
-            | Q(
-                area__kind__in=[Area.Kind.MUNICIPALITY, Area.Kind.DISTRICT],
-                name="green_share_slope_100m",
-            )
+    if why:
+        wanted |= Q(
+            source=why.source,
+            name=why.name,
+            area__kind__in=[Area.Kind.MUNICIPALITY, Area.Kind.DISTRICT],
         )
+    rows = list(
+        Evidence.objects.filter(wanted, period=period)
         .select_related("area")
-        .only("name", "value", "details", "area__name", "area__kind")
+        .only("source", "name", "value", "details", "computed_at", "area__name", "area__kind")
     )
+    by_area: dict[int, dict[tuple[str, str], Evidence]] = {}
+    for row in rows:
+        by_area.setdefault(row.area_id, {})[(row.source, row.name)] = row
 
-    neighbourhood_rows = [row for row in rows if row.area.kind == Area.Kind.NEIGHBOURHOOD]
-
-    def top(name: str, *, above: float | None = None) -> list[NeighbourhoodFigure]:
-        figures = [
-            NeighbourhoodFigure(row.area.name, row.value, int(row.details.get("sensors") or 0))
-            for row in neighbourhood_rows
-            if row.name == name and (above is None or row.value > above)
-        ]
-        figures = [f for f in figures if f.sensors >= SPOT_MIN_SENSORS]
+    def top(measure: Measure | None, shown: list[Measure]) -> list[NeighbourhoodFigure]:
+        if measure is None:
+            return []
+        figures = []
+        for area_rows in by_area.values():
+            row = area_rows.get((measure.source, measure.name))
+            if row is None or row.area.kind != Area.Kind.NEIGHBOURHOOD:
+                continue
+            if _contributors(row.details) < SPOT_MIN_SENSORS:
+                continue
+            extra = tuple(
+                Figure(m, area_rows[(m.source, m.name)].value)
+                for m in shown
+                if (m.source, m.name) in area_rows
+            )
+            figures.append(
+                NeighbourhoodFigure(row.area.name, row.value, _contributors(row.details), extra)
+            )
         figures.sort(key=lambda f: (-f.value, f.name))
         return figures[:SPOTS_LISTED]
 
     return SensorSpots(
-        hottest=top("night_anomaly"),
-        # A neighbourhood without any wet feet is not a wet spot.
-        wettest=top("wet_feet_hours", above=0),
-        green=_green_effect([row for row in rows if row.name == "green_share_slope_100m"]),
-        period=_period(neighbourhood_rows[0].details) if neighbourhood_rows else None,
-        as_of=sensor_evidence_as_of(),
+        hottest=top(heat, []),
+        wettest=top(wet, wet_figures),
+        green=_green_effect(
+            [r for r in rows if why and (r.source, r.name) == (why.source, why.name)]
+        ),
+        period=period,
+        as_of=max((row.computed_at for row in rows), default=None),
+    )
+
+
+# --- evidence shown with a subject
+
+
+def evidence_in_period(period: EvidencePeriod | None) -> Q:
+    """Figures for the period shown, plus those not tied to days (the survey signal)."""
+    not_dated = Q(period__kind=EvidencePeriod.Kind.TO_DATE)
+    return (Q(period=period) | not_dated) if period is not None else not_dated
+
+
+def evidence_shown(*, challenge: Challenge, period: EvidencePeriod | None) -> QuerySet[Evidence]:
+    return (
+        Evidence.objects.filter(evidence_in_period(period), challenge=challenge)
+        .select_related("period")
+        .order_by("source", "name")
     )

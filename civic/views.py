@@ -10,14 +10,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from civic import selectors, services, workflow
+from civic import periods, selectors, services, workflow
 from civic.forms import ConcernForm, ModerationForm
 from civic.models import Concern
 from civic.roles import RESIDENT, is_staff_member, user_has_role
 
 
 def public_map(request):
-    """The public map of published concerns and sensor squares, drawn from the API."""
+    """The public map of published concerns and sensor squares for one period, from the API."""
+    try:
+        chosen = periods.period_from_param(request.GET.get("period"))
+    except ValidationError as error:
+        # A hand-edited or stale link: say which period was wrong, as a page.
+        return render(
+            request,
+            "civic/period_error.html",
+            {"message": " ".join(error.message_dict["period"])},
+            status=400,
+        )
+    period = chosen or periods.period_default()
     themes = list(selectors.themes_active())
     return render(
         request,
@@ -26,7 +37,10 @@ def public_map(request):
             "themes": themes,
             "themes_json": {t.slug: {"name": t.name, "colour": t.colour} for t in themes},
             "tiles_url": settings.CIVIC_TILES_URL,
-            "spots": selectors.sensor_spots_summary(),
+            "period": period,
+            "period_label": periods.period_label(period) if period else "",
+            "periods": list(periods.periods_with_data()),
+            "spots": selectors.sensor_spots_summary(period=period),
         },
     )
 

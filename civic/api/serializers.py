@@ -1,7 +1,5 @@
 """Serializers of the core API: input and output kept apart."""
 
-from datetime import datetime
-
 from django.contrib.gis.geos import Point
 from django.core.validators import ProhibitNullCharactersValidator
 from django.urls import reverse
@@ -11,10 +9,14 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from civic.api.periods import PeriodSerializer
+from civic.evidence import evidence_freshness
 from civic.input_checks import RefusedJSON, UnreadableJSON, json_loads
 from civic.models import Area, Challenge, Concern, Evidence, Theme, WorkflowEvent
+from civic.periods import period_as_dict
 from civic.roles import is_staff_member
-from civic.selectors import history_of
+from civic.selectors import evidence_shown, history_of
+from civic.vocabulary import measure_for
 from civic.workflow import workflow_for
 
 
@@ -235,9 +237,68 @@ class TransitionInputSerializer(serializers.Serializer):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
+    """One figure with its meaning from the vocabulary, in the request's language."""
+
+    period = serializers.CharField(source="period.key", read_only=True)
+    label = serializers.SerializerMethodField()
+    unit = serializers.SerializerMethodField()
+    worse = serializers.SerializerMethodField()
+    explanation = serializers.SerializerMethodField()
+
     class Meta:
         model = Evidence
-        fields = ["source", "name", "value", "details", "computed_at"]
+        fields = [
+            "source",
+            "name",
+            "label",
+            "value",
+            "unit",
+            "worse",
+            "explanation",
+            "period",
+            "details",
+            "computed_at",
+        ]
+
+    def _measure(self, obj):
+        return measure_for(obj.source, obj.name)
+
+    def get_label(self, obj) -> str:
+        measure = self._measure(obj)
+        return str(measure.label) if measure else obj.name
+
+    def get_unit(self, obj) -> str:
+        measure = self._measure(obj)
+        return str(measure.unit) if measure else ""
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=["higher", "lower"], allow_null=True),
+    )
+    def get_worse(self, obj) -> str | None:
+        measure = self._measure(obj)
+        return measure.worse if measure else None
+
+    def get_explanation(self, obj) -> str:
+        measure = self._measure(obj)
+        return str(measure.explanation) if measure else ""
+
+
+class FreshnessSerializer(serializers.Serializer):
+    """How fresh one source's figures about this challenge are."""
+
+    source = serializers.CharField()
+    label = serializers.CharField()
+    computed_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When this source last computed figures about this challenge for the "
+        "period shown; null if it never did.",
+    )
+    data_until = serializers.DateField(
+        allow_null=True, help_text="The last day with data in the period shown."
+    )
+    pending = serializers.BooleanField(
+        help_text="True while a recompute of these figures waits (something they describe changed)."
+    )
 
 
 class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
@@ -245,12 +306,12 @@ class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)
     concerns = serializers.SerializerMethodField()
     concern_count = serializers.IntegerField(read_only=True)
-    evidence = EvidenceSerializer(many=True, read_only=True)
-    evidence_as_of = serializers.SerializerMethodField(
-        help_text="When the sensor evidence was last brought up to date: the end of the last "
-        "successful sensors.daily_stats run; null if it has not run yet. "
-        "The same for every challenge in an answer."
+    evidence = serializers.SerializerMethodField(
+        help_text="The figures for the period shown (`period`), and the survey signal "
+        "(which counts every answer so far)."
     )
+    period = serializers.SerializerMethodField(help_text="The period the figures describe.")
+    freshness = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
 
     class Meta:
@@ -265,8 +326,9 @@ class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
             "status",
             "concerns",
             "concern_count",
+            "period",
             "evidence",
-            "evidence_as_of",
+            "freshness",
             "created_at",
             "allowed_transitions",
         ]
@@ -276,15 +338,28 @@ class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
         # Only public concerns are listed: a link never reveals an unpublished one.
         return [c.pk for c in obj.concerns.all() if c.is_public]
 
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_evidence_as_of(self, obj) -> str | None:
-        # Looked up once per answer by the view, not once per challenge.
-        assert "evidence_as_of" in self.context, (
-            "ChallengeSerializer needs context['evidence_as_of'] "
-            "(civic.runs.sensor_evidence_as_of()): build it with the view's get_serializer()."
-        )
-        as_of: datetime | None = self.context["evidence_as_of"]
-        return None if as_of is None else serializers.DateTimeField().to_representation(as_of)
+    @extend_schema_field(EvidenceSerializer(many=True))
+    def get_evidence(self, obj) -> list[dict]:
+        rows = getattr(obj, "shown_evidence", None)
+        if rows is None:  # built outside the view: read them now
+            rows = list(evidence_shown(challenge=obj, period=self.context.get("period")))
+        return EvidenceSerializer(rows, many=True, context=self.context).data
+
+    @extend_schema_field(PeriodSerializer(allow_null=True))
+    def get_period(self, obj) -> dict | None:
+        period = self.context.get("period")
+        return period_as_dict(period) if period else None
+
+    @extend_schema_field(FreshnessSerializer(many=True))
+    def get_freshness(self, obj) -> list[dict]:
+        # Looked up once per answer by the view (three queries), not once per challenge.
+        known = self.context.get("freshness") or {}
+        rows = known.get(obj.pk)
+        if rows is None:
+            rows = evidence_freshness(
+                subject_kind="challenge", subject_ids=[obj.pk], period=self.context.get("period")
+            )[obj.pk]
+        return FreshnessSerializer([vars(r) for r in rows], many=True).data
 
 
 class ChallengeInputSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.settings import api_settings
 
 from civic.api import views
+from civic.api.periods import PeriodViewSet
 from civic.api.throttling import ScopedRateThrottle
 from civic.lockout import retry_after_seconds
 
@@ -62,6 +63,7 @@ router.register("themes", views.ThemeViewSet, basename="theme")
 router.register("areas", views.AreaViewSet, basename="area")
 router.register("concerns", views.ConcernViewSet, basename="concern")
 router.register("challenges", views.ChallengeViewSet, basename="challenge")
+router.register("periods", PeriodViewSet, basename="period")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

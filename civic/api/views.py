@@ -26,9 +26,11 @@ from civic import selectors, services, workflow
 from civic.api import serializers as s
 from civic.api.filters import ChallengeFilter, CheckedBBoxFilter, ConcernFilter
 from civic.api.pagination import StrictPageSizeMixin
+from civic.api.periods import PERIOD_PARAM, requested_period
 from civic.api.permissions import ConcernPermission, IsOfficerOrReadOnly
-from civic.models import Area, Challenge, Concern, Theme
-from civic.runs import sensor_evidence_as_of
+from civic.evidence import evidence_freshness
+from civic.models import Area, Challenge, Concern, Evidence, EvidencePeriod, Theme
+from civic.periods import period_as_dict
 
 BBOX_PARAM = OpenApiParameter("in_bbox", str, description="min_lon,min_lat,max_lon,max_lat (WGS84)")
 
@@ -44,6 +46,37 @@ class FeaturePagination(StrictPageSizeMixin, GeoJsonPagination):
         paginated = super().get_paginated_response_schema(schema)
         # rest_framework_gis renames "results" to "features" but still requires "results".
         paginated["required"] = ["type", "count", "next", "previous", "features"]
+        return paginated
+
+
+class PeriodFeaturePagination(FeaturePagination):
+    """A page of features whose figures describe one period, named next to the features.
+
+    The view puts the period on the request (request.evidence_period).
+    """
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        period = getattr(self.request, "evidence_period", None)
+        response.data["period"] = period_as_dict(period) if period else None
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["period"] = {
+            "type": "object",
+            "nullable": True,
+            "description": "The period the figures describe; null when no period has data.",
+            "properties": {
+                "key": {"type": "string"},
+                "kind": {"type": "string", "enum": list(EvidencePeriod.Kind.values)},
+                "start": {"type": "string", "format": "date"},
+                "end": {"type": "string", "format": "date"},
+                "label": {"type": "string"},
+            },
+            "required": ["key", "kind", "start", "end", "label"],
+        }
+        paginated["required"] = [*paginated["required"], "period"]
         return paginated
 
 
@@ -157,16 +190,45 @@ class ChallengeViewSet(
         if getattr(self, "swagger_fake_view", False):
             # Schema generation (also in `check --deploy`) must not query the database.
             return Challenge.objects.none()
-        return selectors.challenges_visible_to(user=self.request.user).prefetch_related(
-            Prefetch("concerns", queryset=Concern.objects.only("id", "status")), "evidence"
+        shown = (
+            Evidence.objects.filter(selectors.evidence_in_period(self.period))
+            .select_related("period")
+            .order_by("source", "name")
         )
+        return selectors.challenges_visible_to(user=self.request.user).prefetch_related(
+            Prefetch("concerns", queryset=Concern.objects.only("id", "status")),
+            Prefetch("evidence", queryset=shown, to_attr="shown_evidence"),
+        )
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Checked before anything else is read, so a bad ?period= is a 400 naming it.
+        self.period = requested_period(request)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
-        if not getattr(self, "swagger_fake_view", False):
-            # One query per answer, however many challenges it holds.
-            context["evidence_as_of"] = sensor_evidence_as_of()
+        context["period"] = getattr(self, "period", None)
         return context
+
+    def get_serializer(self, *args, **kwargs):
+        instances = args[0] if args else None
+        if instances is not None and not getattr(self, "swagger_fake_view", False):
+            many = isinstance(instances, list | tuple) or hasattr(instances, "model")
+            ids = [c.pk for c in instances] if many else [instances.pk]
+            # Freshness for the whole page at once (three queries), not per challenge.
+            kwargs.setdefault("context", self.get_serializer_context())
+            kwargs["context"]["freshness"] = evidence_freshness(
+                subject_kind="challenge", subject_ids=ids, period=self.period
+            )
+        return super().get_serializer(*args, **kwargs)
+
+    @extend_schema(parameters=[PERIOD_PARAM])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(parameters=[PERIOD_PARAM])
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(request=s.ChallengeInputSerializer, responses={201: s.ChallengeSerializer})
     def create(self, request, *args, **kwargs):

@@ -76,7 +76,9 @@
     });
   });
 
-  CivicMap.fetchAll(element.dataset.sensorsUrl + "?page_size=1000").then(function (data) {
+  // The squares describe the same period as the rest of the page.
+  const period = element.dataset.period ? "&period=" + encodeURIComponent(element.dataset.period) : "";
+  CivicMap.fetchAll(element.dataset.sensorsUrl + "?page_size=1000" + period).then(function (data) {
     Object.keys(COLOURINGS).forEach(function (name) {
       const colouring = COLOURINGS[name];
       L.geoJSON(data, {
