@@ -107,3 +107,36 @@ class ChallengeFactory(factory.django.DjangoModelFactory):
     geometry = factory.LazyFunction(lambda: square(*CENTRE, 0.002))
     owner = factory.SubFactory(OfficerFactory)
     status = Challenge.Status.DRAFT
+
+
+def shown_season():
+    """The warm season pages show by default (the last complete one), marked as holding data."""
+    from civic.periods import last_complete_season_year, season_ensure
+
+    season = season_ensure(last_complete_season_year())
+    if not season.data_days:
+        first, last = season.start, season.end
+        season.coverage = {
+            "sensors": {"days": (last - first).days + 1, "first": str(first), "last": str(last)}
+        }
+        season.save(update_fields=["coverage"])
+    return season
+
+
+def evidence_row(*, source: str, name: str, value, period=None, details=None, **subject):
+    """One figure as readers find it (in the shown season unless a period is given).
+
+    Readers' tests only: sources write through civic.evidence, which its own tests cover.
+    """
+    from django.utils import timezone
+
+    from civic.models import Evidence
+
+    row, _created = Evidence.objects.update_or_create(
+        source=source,
+        name=name,
+        period=period or shown_season(),
+        **subject,
+        defaults={"value": value, "details": details or {}, "computed_at": timezone.now()},
+    )
+    return row

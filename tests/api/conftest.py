@@ -27,6 +27,7 @@ from tests.factories import (
     OfficerFactory,
     ResidentFactory,
     ThemeFactory,
+    evidence_row,
     square,
 )
 
@@ -179,10 +180,10 @@ def build_world() -> ApiWorld:
     )
     workflow.transition(opened, Challenge.Status.OPEN, actor=officer)
     services.challenge_link_concerns(challenge=opened, concerns=[published], actor=officer)
-    services.evidence_upsert(
+    evidence_row(
         challenge=opened, source="sensors", name="tropical_nights", value=12.0, details={"n": 4}
     )
-    services.evidence_upsert(challenge=opened, source="surveys", name="mentions", value=None)
+    evidence_row(challenge=opened, source="surveys", name="theme_named_share", value=None)
     prioritised = services.challenge_create(
         actor=officer, title="Natte voeten", theme=flooding, geometry=square(*CENTRE, 0.003)
     )

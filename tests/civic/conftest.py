@@ -15,7 +15,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from civic import services, workflow
+from civic.evidence import evidence_mark_stale
 from civic.models import Challenge, Concern
+from civic.periods import to_date_period
 from sensors import ingest
 from sensors import services as sensor_services
 from sensors.models import ReadingImport
@@ -23,7 +25,14 @@ from surveys import answering
 from surveys import services as survey_services
 from surveys.models import Question, Survey
 from surveys.services import OptionSpec, QuestionSpec
-from tests.factories import CENTRE, ConcernFactory, ResidentFactory, UserFactory, square
+from tests.factories import (
+    CENTRE,
+    ConcernFactory,
+    ResidentFactory,
+    UserFactory,
+    evidence_row,
+    square,
+)
 
 ROLES = ("anonymous", "resident", "other_resident", "officer", "council", "admin_user")
 
@@ -180,8 +189,15 @@ def every_model(
         ]
         workflow.transition(challenges[0], Challenge.Status.OPEN, actor=officer)
     services.challenge_link_concerns(challenge=challenges[0], concerns=[concerns[0]], actor=officer)
-    services.evidence_upsert(challenge=challenges[0], source="sensors", name="nights", value=3)
-    services.evidence_upsert(challenge=challenges[1], source="surveys", name="share", value=0.4)
+    evidence_row(challenge=challenges[0], source="sensors", name="tropical_nights", value=3)
+    evidence_row(
+        challenge=challenges[1],
+        source="surveys",
+        name="theme_named_share",
+        value=0.4,
+        period=to_date_period(),
+    )
+    evidence_mark_stale(source="sensors")  # a marker about every subject, besides the challenges'
 
     for area, title in ((municipality, "Hitte in Zwolle"), (neighbourhood, "Hitte in Werkeren")):
         survey = _survey(officer, area, title, heat)

@@ -19,6 +19,7 @@ COUNCIL_READS = {
     "civic.concern",
     "civic.challenge",
     "civic.evidence",
+    "civic.evidenceperiod",
     "surveys.survey",
     "surveys.question",
     "surveys.option",

@@ -6,7 +6,7 @@ from django.contrib.gis.geos import Point
 from civic import services, workflow
 from civic.models import Challenge, ChallengeConcern, Concern, WorkflowEvent
 from tests.civic.conftest import geojson_square
-from tests.factories import CENTRE, ChallengeFactory, ConcernFactory
+from tests.factories import CENTRE, ChallengeFactory, ConcernFactory, evidence_row
 
 URL = "/api/v1/challenges/"
 POLYGON = geojson_square()
@@ -311,26 +311,25 @@ def test_status_filter_does_not_reveal_drafts(api_as, heat, municipality):
 
 def test_evidence_rows_appear_on_the_challenge(api_as, challenge, officer):
     workflow.transition(challenge, Challenge.Status.OPEN, actor=officer)
-    services.evidence_upsert(
-        challenge=challenge, source="sensors", name="max_temperature", value=31.5
-    )
-    services.evidence_upsert(
+    evidence_row(challenge=challenge, source="sensors", name="tropical_nights", value=31.5)
+    evidence_row(
         challenge=challenge,
         source="surveys",
-        name="share_worried",
+        name="theme_named_share",
         value=0.4,
         details={"responses": 25},
     )
     # Recomputing replaces the older figure instead of adding a second one.
-    services.evidence_upsert(
-        challenge=challenge, source="sensors", name="max_temperature", value=33.0
-    )
+    evidence_row(challenge=challenge, source="sensors", name="tropical_nights", value=33.0)
 
     response = api_as("anonymous").get(f"{URL}{challenge.pk}/")
 
     evidence = response.json()["properties"]["evidence"]
     assert [(e["source"], e["name"], e["value"], e["details"]) for e in evidence] == [
-        ("sensors", "max_temperature", 33.0, {}),
-        ("surveys", "share_worried", 0.4, {"responses": 25}),
+        ("sensors", "tropical_nights", 33.0, {}),
+        ("surveys", "theme_named_share", 0.4, {"responses": 25}),
     ]
     assert all(e["computed_at"] for e in evidence)
+    # What each figure means comes from the vocabulary, in the reader's language.
+    assert evidence[0]["label"] == "tropische nachten"
+    assert (evidence[0]["unit"], evidence[0]["worse"]) == ("nachten", "higher")

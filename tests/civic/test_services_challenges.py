@@ -3,11 +3,10 @@
 import pytest
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civic import selectors, services
-from civic.models import Challenge, ChallengeConcern, Concern, Evidence, WorkflowEvent
+from civic.models import Challenge, ChallengeConcern, Concern, WorkflowEvent
 from tests.factories import CENTRE, ChallengeFactory, ConcernFactory, ThemeFactory, square
 
 BOWTIE = Polygon(
@@ -271,58 +270,3 @@ def test_deleting_a_challenge_keeps_its_concerns(challenge, officer):
 
     assert Concern.objects.filter(pk=concern.pk).exists()
     assert not ChallengeConcern.objects.exists()
-
-
-# ---------------------------------------------------------------- evidence_upsert
-def test_a_second_evidence_value_replaces_the_first(challenge):
-    first = services.evidence_upsert(
-        challenge=challenge, source="sensors", name="hot_days", value=12, details={"n": 3}
-    )
-
-    second = services.evidence_upsert(
-        challenge=challenge, source="sensors", name="hot_days", value=17.5
-    )
-
-    assert second.pk == first.pk
-    stored = Evidence.objects.get()
-    assert (stored.value, stored.details) == (17.5, {})
-    assert stored.computed_at >= first.computed_at
-
-
-def test_evidence_is_kept_apart_per_challenge_source_and_name(challenge, heat):
-    other = ChallengeFactory(theme=heat)
-    for target, source, name in (
-        (challenge, "sensors", "hot_days"),
-        (challenge, "sensors", "tropical_nights"),
-        (challenge, "surveys", "hot_days"),
-        (other, "sensors", "hot_days"),
-    ):
-        services.evidence_upsert(challenge=target, source=source, name=name, value=1.0)
-
-    services.evidence_upsert(challenge=challenge, source="sensors", name="hot_days", value=9.0)
-
-    assert Evidence.objects.count() == 4
-    values = {(e.challenge_id, e.source, e.name): e.value for e in Evidence.objects.all()}
-    assert values[(challenge.pk, "sensors", "hot_days")] == 9.0
-    assert values[(other.pk, "sensors", "hot_days")] == 1.0
-
-
-def test_a_value_can_be_unknown(challenge):
-    services.evidence_upsert(challenge=challenge, source="surveys", name="response", value=None)
-
-    assert Evidence.objects.get().value is None
-
-
-def test_the_database_refuses_two_rows_for_one_figure(challenge):
-    services.evidence_upsert(challenge=challenge, source="sensors", name="hot_days", value=1.0)
-
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Evidence.objects.create(
-            challenge=challenge,
-            source="sensors",
-            name="hot_days",
-            value=2.0,
-            computed_at=timezone.now(),
-        )
-
-    assert Evidence.objects.get().value == 1.0

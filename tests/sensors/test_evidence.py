@@ -77,7 +77,7 @@ def test_a_challenge_gets_the_mean_of_the_sensors_around_it(network, heat):
         geometry=square(WEST + 5 * SPACING, CENTRE[1], 0.0002),
     )
 
-    evidence_recompute()
+    evidence_recompute(everything=True)
 
     figures = _figures(challenge=west)
     assert figures["sensor_count"].value == 2
@@ -87,12 +87,18 @@ def test_a_challenge_gets_the_mean_of_the_sensors_around_it(network, heat):
     # 8 of 10 days complete; three tropical nights for the two warmest sensors.
     assert figures["coverage"].value == pytest.approx(0.8)
     assert figures["tropical_nights"].value == pytest.approx(10)
-    assert figures["night_anomaly"].details["period"] == ["2026-07-01", "2026-07-10"]
+    period = figures["night_anomaly"].period
+    assert (period.kind, period.start, period.end) == (
+        "season",
+        date(2026, 5, 1),
+        date(2026, 9, 30),
+    )
+    assert period.coverage["sensors"]["days"] == 10
     assert _figures(challenge=east)["heat_rank"].value == 2
 
 
 def test_neighbourhoods_get_figures_and_a_rank(network, neighbourhood):
-    evidence_recompute()
+    evidence_recompute(everything=True)
 
     figures = _figures(area=neighbourhood)
     assert figures["sensor_count"].value == 6
@@ -102,7 +108,7 @@ def test_neighbourhoods_get_figures_and_a_rank(network, neighbourhood):
 
 
 def test_green_share_explains_the_night_warmth(network, municipality):
-    evidence_recompute()
+    evidence_recompute(everything=True)
 
     shares = dict(SensorSurroundings.objects.values_list("sensor__external_id", "green_100"))
     assert shares["ev-0"] == 0
@@ -123,14 +129,14 @@ def test_green_share_explains_the_night_warmth(network, municipality):
 
 def test_recomputing_twice_gives_the_same_rows(network, heat):
     ChallengeFactory(theme=heat, status=Challenge.Status.OPEN, geometry=square(*CENTRE, 0.01))
-    evidence_recompute()
+    evidence_recompute(everything=True)
     first = list(
         Evidence.objects.order_by("challenge", "area", "name").values_list(
             "challenge", "area", "name", "value"
         )
     )
 
-    evidence_recompute()
+    evidence_recompute(everything=True)
 
     assert (
         list(
@@ -146,23 +152,25 @@ def test_a_challenge_that_loses_its_sensors_loses_its_sensor_figures(network, he
     challenge = ChallengeFactory(
         theme=heat, status=Challenge.Status.OPEN, geometry=square(*CENTRE, 0.01)
     )
-    evidence_recompute()
+    evidence_recompute(everything=True)
     assert _figures(challenge=challenge)
 
     challenge.geometry = MultiPolygon(square(CENTRE[0] + 0.04, CENTRE[1], 0.001)[0], srid=4326)
     challenge.save(update_fields=["geometry"])
-    evidence_recompute()
+    evidence_recompute(everything=True)
 
-    assert not _figures(challenge=challenge)
+    # Only the (truthful) count is left: no sensor within 250 m any more.
+    figures = _figures(challenge=challenge)
+    assert {name: f.value for name, f in figures.items()} == {"sensor_count": 0}
 
 
 def test_surroundings_are_computed_once_per_sensor_until_land_cover_changes(network):
-    evidence_recompute()
+    evidence_recompute(everything=True)
     first = network[0]
     assert SensorSurroundings.objects.get(sensor=first).green_100 == 0
     LandCover.objects.create(kind="green", geometry=square(WEST, CENTRE[1], 0.0004))
 
-    evidence_recompute()
+    evidence_recompute(everything=True)
     assert SensorSurroundings.objects.get(sensor=first).green_100 == 0
 
     surroundings_recompute()
@@ -180,7 +188,7 @@ def test_a_neighbourhood_gets_the_longest_dry_spell_of_its_sensors_on_average(
                 dry_spell_days=length, wet_spell_days=0
             )
 
-    evidence_recompute()
+    evidence_recompute(everything=True)
 
     figures = _figures(area=neighbourhood)
     assert figures["dry_spell_days"].value == pytest.approx((4 + 2) / 2)

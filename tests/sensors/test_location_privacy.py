@@ -91,7 +91,7 @@ def test_neighbourhood_evidence_counts_a_sensor_where_its_cell_lies(
     _days(inner, 1.0)
     _days(garden_in_werkeren_cell_in_oost, 3.0)
 
-    evidence_recompute()
+    evidence_recompute(everything=True)
 
     werkeren = {e.name: e.value for e in Evidence.objects.filter(area=neighbourhood)}
     east = {e.name: e.value for e in Evidence.objects.filter(area=oost)}
@@ -120,7 +120,7 @@ def test_challenge_evidence_counts_a_sensor_by_its_cell_not_its_garden(officer, 
     _days(near, 1.0)
     _days(edge, 3.0)
 
-    evidence_recompute()
+    evidence_recompute(everything=True)
 
     figures = {e.name: e.value for e in Evidence.objects.filter(challenge=challenge)}
     assert (figures["sensor_count"], figures["night_anomaly"]) == (1, pytest.approx(1.0))

@@ -7,12 +7,22 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from civic.models import EvidencePeriod
 from sensors.models import SensorDay
 from tests.factories import CENTRE
 from tests.sensors.conftest import register
 
 URL = "/api/v1/sensors/"
 LATEST = date(2026, 8, 31)
+# An officer's period of the 30 days up to LATEST: the figures are over the period asked for.
+WINDOW = "2026-08-02..2026-08-31"
+
+
+@pytest.fixture(autouse=True)
+def window(db):
+    return EvidencePeriod.objects.create(
+        key=WINDOW, kind="custom", start=LATEST - timedelta(days=29), end=LATEST
+    )
 
 
 def day(sensor, days_before_latest: int, **figures) -> SensorDay:
@@ -52,8 +62,8 @@ def lamp_post(officer, municipality):
     return sensor
 
 
-def test_the_registry_carries_30_day_soil_moisture_and_wet_feet(api, wet_garden, lamp_post):
-    # given: three days in the last 30 (one without soil readings) and one before them
+def test_the_registry_carries_the_period_s_soil_moisture_and_wet_feet(api, wet_garden, lamp_post):
+    # given: three days in the period (one without soil readings) and one before it
     day(wet_garden, 0, soil_mean=31.0, wet_feet_hours=5)
     day(wet_garden, 10, soil_mean=24.5, wet_feet_hours=2)
     day(wet_garden, 29, soil_mean=None, wet_feet_hours=0)
@@ -62,9 +72,9 @@ def test_the_registry_carries_30_day_soil_moisture_and_wet_feet(api, wet_garden,
     day(lamp_post, 0, night_anomaly=0.4)
 
     # when
-    sensors = properties_by_name(api.get(URL))
+    sensors = properties_by_name(api.get(URL, {"period": WINDOW}))
 
-    # then: (31.0 + 24.5) / 2 and 5 + 2 + 0 by hand; the day 30 days back is outside
+    # then: (31.0 + 24.5) / 2 and 5 + 2 + 0 by hand; the day before the period is outside
     assert sensors["Wet garden"]["soil_moisture"] == pytest.approx(27.75)
     assert sensors["Wet garden"]["wet_feet_hours"] == 7
     # "does not measure" is null, not 0 hours (which the map would colour as dry)
@@ -76,14 +86,14 @@ def test_the_registry_carries_30_day_soil_moisture_and_wet_feet(api, wet_garden,
 def test_a_wet_feet_sensor_without_wet_days_says_zero_hours(api, wet_garden):
     day(wet_garden, 0, soil_mean=20.0, wet_feet_hours=0)
 
-    sensor = properties_by_name(api.get(URL))["Wet garden"]
+    sensor = properties_by_name(api.get(URL, {"period": WINDOW}))["Wet garden"]
 
     assert sensor["wet_feet_hours"] == 0
     assert sensor["soil_moisture"] == pytest.approx(20.0)
 
 
 def test_before_any_statistics_the_figures_are_null(api, wet_garden):
-    sensor = properties_by_name(api.get(URL))["Wet garden"]
+    sensor = properties_by_name(api.get(URL, {"period": WINDOW}))["Wet garden"]
 
     assert (sensor["night_anomaly"], sensor["wet_feet_hours"], sensor["soil_moisture"]) == (
         None,

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from sensors import ingest
 from sensors.daily import daily_stats_recompute_all_dirty
+from sensors.evidence import evidence_recompute
 from sensors.models import ReadingFlag
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -96,8 +97,11 @@ def test_the_public_registry_carries_each_sensors_night_warmth(client, two_days)
     from sensors.models import SensorDay
 
     SensorDay.objects.filter(sensor=two_days).update(night_anomaly=0.8)
+    evidence_recompute(everything=True)  # the season of those days now holds figures
 
-    feature = client.get("/api/v1/sensors/").json()["features"][0]
+    body = client.get("/api/v1/sensors/").json()
+    feature = body["features"][0]
+    assert body["period"]["key"] == "season-2026"
 
     assert feature["properties"]["night_anomaly"] == pytest.approx(0.8)
 

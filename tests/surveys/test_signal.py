@@ -4,12 +4,20 @@ import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
 
 from civic.models import Area, Challenge, Evidence
+from civic.periods import to_date_period
 from civic.workflow import transition
 from surveys import answering, services
 from surveys.models import Answer, Response, Survey
 from surveys.services import OptionSpec, QuestionSpec
 from surveys.signal import MIN_GROUP, NAME, SOURCE, signal_recompute
-from tests.factories import CENTRE, AreaFactory, ChallengeFactory, ResidentFactory, square
+from tests.factories import (
+    CENTRE,
+    AreaFactory,
+    ChallengeFactory,
+    ResidentFactory,
+    evidence_row,
+    square,
+)
 
 from .conftest import K, inside
 
@@ -230,16 +238,14 @@ def test_stale_rows_are_removed_and_other_sources_kept(
     stays = ChallengeFactory(theme=heat, area=neighbourhood, geometry=None, status="open")
     closes = ChallengeFactory(theme=flooding, area=oost, geometry=None, status="open")
     signal_recompute()
-    old = Evidence.objects.create(
-        challenge=stays, source=SOURCE, name="old_figure", value=1, computed_at=stays.created_at
+    old = evidence_row(
+        challenge=stays,
+        source=SOURCE,
+        name="theme_named_share_old",
+        value=1,
+        period=to_date_period(),
     )
-    sensors = Evidence.objects.create(
-        challenge=closes,
-        source="sensors",
-        name="sensor_count",
-        value=3,
-        computed_at=old.computed_at,
-    )
+    sensors = evidence_row(challenge=closes, source="sensors", name="sensor_count", value=3)
     assert Evidence.objects.filter(challenge=closes, source=SOURCE).exists()
 
     # when: one challenge closes, Oost's respondents are gone, and a theme is retired
