@@ -144,6 +144,11 @@ class Figure:
     def unit(self) -> str:
         return str(self.measure.unit)
 
+    @property
+    def text(self) -> str:
+        """The value with its unit in words ("12 hours"), in the active language."""
+        return self.measure.format(self.value)
+
 
 @dataclass(frozen=True)
 class NeighbourhoodFigure:

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
@@ -14,6 +15,7 @@ from civic import periods, selectors, services, workflow
 from civic.forms import ConcernForm, ModerationForm
 from civic.models import Concern
 from civic.roles import RESIDENT, is_staff_member, user_has_role
+from civic.vocabulary import map_layer_source
 
 
 def public_map(request):
@@ -30,6 +32,7 @@ def public_map(request):
         )
     period = chosen or periods.period_default()
     themes = list(selectors.themes_active())
+    layer = map_layer_source()
     return render(
         request,
         "civic/map.html",
@@ -41,6 +44,8 @@ def public_map(request):
             "period_label": periods.period_label(period) if period else "",
             "periods": list(periods.periods_with_data()),
             "spots": selectors.sensor_spots_summary(period=period),
+            # The app that registered a map layer draws its squares (the core names none).
+            "layer_url": reverse(layer.map_layer) if layer else "",
         },
     )
 

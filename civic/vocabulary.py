@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from django.utils.formats import number_format
+
 Direction = Literal["higher", "lower"]
 
 
@@ -36,6 +38,16 @@ class Measure:
     headline: bool = False
     # A figure that explains a criterion (a slope with a standard error in its details).
     explains: str = ""
+    # Says "1 hour" / "12 hours" in the active language: (number as text, value) -> text.
+    # Without it a page writes the number and the unit.
+    say: Any = None
+
+    def format(self, value: float) -> str:
+        """The value with its unit, in the active language (e.g. "12 hours", "0,4 °C")."""
+        number = number_format(round(value, self.decimals), decimal_pos=self.decimals)
+        if self.say is not None:
+            return str(self.say(number, value))
+        return f"{number} {self.unit}".strip()
 
     def as_dict(self) -> dict:
         return {
@@ -56,6 +68,9 @@ class Source:
     queue: Any
     # Figures per dated period (sensors); False: about everything so far (survey answers).
     dated: bool = True
+    # The URL name of a GeoJSON list of the source's points for the public map, which
+    # takes ?period= and carries night_anomaly, wet_feet_hours and soil_moisture.
+    map_layer: str = ""
 
 
 _MEASURES: dict[tuple[str, str], Measure] = {}
@@ -73,6 +88,11 @@ def register_source(source: Source, *measures: Measure) -> None:
 
 def sources() -> dict[str, Source]:
     return dict(_SOURCES)
+
+
+def map_layer_source() -> Source | None:
+    """The source that draws points on the public map, if an app registered one."""
+    return next((s for s in _SOURCES.values() if s.map_layer), None)
 
 
 def measure_for(source: str, name: str) -> Measure | None:

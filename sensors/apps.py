@@ -16,6 +16,12 @@ class SensorsConfig(AppConfig):
         from sensors.vocabulary import MEASURES
 
         register_source(
-            Source(name=SOURCE, label=_("sensor network"), queue=queue_recompute), *MEASURES
+            Source(
+                name=SOURCE,
+                label=_("sensor network"),
+                queue=queue_recompute,
+                map_layer="sensor-list",
+            ),
+            *MEASURES,
         )
         receivers.connect()

@@ -392,24 +392,24 @@ def evidence_recompute(
     """
     written = surroundings_recompute(only_missing=True)
     recent_period()  # today's dates for the live window (marks it stale if they moved)
-    if everything:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT min(day), max(day) FROM sensors_sensorday")
-            first, last = cursor.fetchone()
-        if first:
-            seasons_for_days(first, last)
-        periods = EvidencePeriod.objects.exclude(kind=EvidencePeriod.Kind.TO_DATE)
     with evidence_writing(SOURCE) as writer:
         work = evidence_claim_stale(source=SOURCE)
-        if periods is None and work.empty:
+        if periods is None and not everything and work.empty:
             return written
         before = {(p.key, p.end) for p in EvidencePeriod.objects.filter(kind="heat_wave")}
         waves = heat_waves_refresh(writer.cursor)
         if periods is not None:
             todo = {p.pk: p for p in periods}
-        elif work.all_periods or work.subjects:
-            # Ranks compare every subject: a new or moved one is redone with all the others.
-            todo = {p.pk: p for p in EvidencePeriod.objects.exclude(kind="to_date")}
+        elif everything or work.all_periods or work.subjects:
+            # Ranks compare every subject: a new or moved one is redone with all the
+            # others, in every period, including the seasons of all the data so far.
+            writer.cursor.execute("SELECT min(day), max(day) FROM sensors_sensorday")
+            first, last = writer.cursor.fetchone()
+            if first:
+                seasons_for_days(first, last)
+            todo = {
+                p.pk: p for p in EvidencePeriod.objects.exclude(kind=EvidencePeriod.Kind.TO_DATE)
+            }
         else:
             todo = {p.pk: p for p in EvidencePeriod.objects.filter(pk__in=work.periods)}
         # A heat wave found or grown just now is computed at once.

@@ -1,6 +1,7 @@
 """What the sensor figures mean: the sensors app's part of the evidence vocabulary."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from civic.vocabulary import Measure
 
@@ -12,6 +13,23 @@ def _m(name, unit, label, explanation, worse=None, decimals=1, **roles) -> Measu
 
 
 HEAT, WETNESS = "heat", "wetness"
+
+
+def _count(value: float) -> int:
+    # Plural forms need a whole number; 1.0 is "1 hour", 1.5 is "1.5 hours".
+    return int(value) if float(value).is_integer() else 2
+
+
+def _hours(number: str, value: float) -> str:
+    return ngettext("%(n)s hour", "%(n)s hours", _count(value)) % {"n": number}
+
+
+def _days(number: str, value: float) -> str:
+    return ngettext("%(n)s day", "%(n)s days", _count(value)) % {"n": number}
+
+
+def _nights(number: str, value: float) -> str:
+    return ngettext("%(n)s night", "%(n)s nights", _count(value)) % {"n": number}
 
 
 MEASURES = [
@@ -45,6 +63,7 @@ MEASURES = [
         _("Nights in which it stayed 20 °C or warmer, per sensor."),
         worse="higher",
         criterion=HEAT,
+        say=_nights,
     ),
     _m(
         "summer_days",
@@ -53,6 +72,7 @@ MEASURES = [
         _("Days with a maximum of 25 °C or more, per sensor."),
         worse="higher",
         criterion=HEAT,
+        say=_days,
     ),
     _m(
         "hours_30",
@@ -62,6 +82,7 @@ MEASURES = [
         worse="higher",
         decimals=0,
         criterion=HEAT,
+        say=_hours,
     ),
     _m(
         "wet_feet_hours",
@@ -71,6 +92,7 @@ MEASURES = [
         worse="higher",
         decimals=0,
         criterion=WETNESS,
+        say=_hours,
     ),
     _m(
         "soil_moisture",
@@ -88,6 +110,7 @@ MEASURES = [
         _("The longest run of days with soil moisture below 15 %, per soil sensor."),
         worse="higher",
         decimals=0,
+        say=_days,
     ),
     _m(
         "wet_spell_days",
@@ -97,6 +120,7 @@ MEASURES = [
         worse="higher",
         decimals=0,
         criterion=WETNESS,
+        say=_days,
     ),
     _m(
         "wetness_index",

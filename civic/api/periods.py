@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from civic.api.fields import TextField
 from civic.api.permissions import IsOfficerOrReadOnly
 from civic.models import EvidencePeriod
 from civic.periods import (
@@ -49,7 +50,7 @@ class PeriodSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     label = serializers.CharField(read_only=True)
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True, write_only=True)
+    name = TextField(max_length=100, required=False, allow_blank=True, write_only=True)
 
     def to_representation(self, instance: EvidencePeriod) -> dict:
         return period_as_dict(instance)

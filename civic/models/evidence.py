@@ -91,7 +91,9 @@ class Evidence(models.Model):
         related_name="evidence",
         verbose_name=_("period"),
     )
-    source = models.CharField(_("source"), max_length=50, help_text=_("e.g. sensors, surveys"))
+    source = models.CharField(
+        _("source"), max_length=50, help_text=_("The app that computed the figure.")
+    )
     name = models.CharField(_("name"), max_length=100)
     value = models.FloatField(_("value"), null=True, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)

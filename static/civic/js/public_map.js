@@ -76,9 +76,13 @@
     });
   });
 
-  // The squares describe the same period as the rest of the page.
+  // The squares describe the same period as the rest of the page. No app registered
+  // a map layer: no squares.
   const period = element.dataset.period ? "&period=" + encodeURIComponent(element.dataset.period) : "";
-  CivicMap.fetchAll(element.dataset.sensorsUrl + "?page_size=1000" + period).then(function (data) {
+  const squares = element.dataset.sensorsUrl
+    ? CivicMap.fetchAll(element.dataset.sensorsUrl + "?page_size=1000" + period)
+    : Promise.resolve({ type: "FeatureCollection", features: [] });
+  squares.then(function (data) {
     Object.keys(COLOURINGS).forEach(function (name) {
       const colouring = COLOURINGS[name];
       L.geoJSON(data, {
