@@ -10,6 +10,7 @@ class SensorsConfig(AppConfig):
 
     def ready(self) -> None:
         from civic.roles import OFFICER, grant
+        from sensors import workflow  # noqa: F401  (registers the transition table)
 
         # Officers run the network. A sensor's exact location and its owner are
         # personal data, so council members get nothing here.

@@ -330,6 +330,8 @@ CIVIC_PHOTO_DECODE_MAX_BYTES = 92 * 1024 * 1024
 CIVIC_PHOTO_MAX_EDGE = 2048
 # One recompute per burst of sensor ingests (seconds; 0 = one per ingest).
 SENSORS_RECOMPUTE_DEBOUNCE_S = 2
+# An active sensor that sent nothing for this long is marked silent (its owner is told).
+SENSORS_SILENT_AFTER_HOURS = int(os.environ.get("SENSORS_SILENT_AFTER_HOURS") or 24)
 # One survey-signal recompute per burst of answers (seconds).
 SURVEYS_SIGNAL_DEBOUNCE_S = 10
 # Distances and areas are computed in this projected CRS (RD New).
