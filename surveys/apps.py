@@ -9,10 +9,17 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Resident surveys")
 
     def ready(self) -> None:
+        from civic.celery import jobs_register
         from civic.roles import COUNCIL, OFFICER, grant
         from surveys import receivers, workflow  # noqa: F401  (registers the transition table)
 
         receivers.connect()
+        jobs_register(
+            # Recompute the survey signal even if a queued run was lost (Redis down).
+            beat={"surveys-signal-sweep": {"task": "surveys.recompute_signal", "schedule": 600.0}},
+            # The survey signal is evidence work too.
+            routes={"surveys.*": {"queue": "evidence"}},
+        )
         # Council members read the surveys themselves; the answers reach them as the
         # results page's figures, never as rows in the admin: responses, answers
         # (free text, exact map points, who answered) and invitation codes (who got a

@@ -3,7 +3,7 @@
 Connected in SurveysConfig.ready(). The task is queued after the commit (the
 worker must see the rows), once per burst of answers (a cache key and a
 countdown), and never lets a broker failure reach the resident: the beat
-sweep (CELERY_BEAT_SCHEDULE "surveys-signal-sweep") recomputes anyway.
+sweep ("surveys-signal-sweep", registered in surveys.apps) recomputes anyway.
 """
 
 from __future__ import annotations

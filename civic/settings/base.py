@@ -5,7 +5,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from civic.csp import content_security_policy
@@ -282,35 +281,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}
+# The core's periodic jobs; each app adds its own jobs and queues from its
+# AppConfig.ready() (civic.celery.jobs_register): the core names no app's job.
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {
         "task": "civic.notifications_sweep",
         "schedule": 300.0,
     },
-    "sensors-dirty-days-sweep": {
-        "task": "sensors.sweep_dirty_days",
-        "schedule": 120.0,
-    },
-    "sensors-month-qc": {
-        "task": "sensors.month_qc",
-        "schedule": crontab(hour=3, minute=15),
-    },
-    # Recompute the survey signal even if a queued run was lost (Redis down).
-    "surveys-signal-sweep": {
-        "task": "surveys.recompute_signal",
-        "schedule": 600.0,
-    },
-    # Queue again the CSV imports whose message was lost or whose worker died.
-    "sensors-reading-imports-sweep": {
-        "task": "sensors.sweep_reading_imports",
-        "schedule": 60.0,
-    },
-}
-# An exact name wins over a pattern (Celery checks names first): file imports go to "ingest".
-CELERY_TASK_ROUTES = {
-    "sensors.import_readings_file": {"queue": "ingest"},
-    "sensors.*": {"queue": "evidence"},
-    "surveys.*": {"queue": "evidence"},  # the survey signal is evidence work too
 }
 
 # JSON from clients may nest this deep (objects and arrays); deeper is a 400.
