@@ -380,7 +380,7 @@ class EvidenceStaleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """Read-only: the figures waiting to be recomputed (the sources claim them)."""
 
     list_display = ["source", "period", "subject_kind", "subject_id", "marked_at"]
-    list_filter = ["source", "subject_kind"]
+    list_filter = ["source"]
 
     def has_add_permission(self, request):
         return False

@@ -5,50 +5,36 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from civic.models import Challenge, Concern, Notification, User, WorkflowEvent
+from civic.models import Notification, User, WorkflowEvent
+from civic.workflow import Notifier, workflow_for
 
 
-def _recipients(event: WorkflowEvent) -> list[tuple[User, str]]:
-    """(recipient, link) pairs; the actor never notifies themselves."""
-    subject = event.subject
-    if isinstance(subject, Concern):
-        # no author: filed through an anonymous survey answer
-        people = [(subject.author, reverse("civic:concern_mine"))] if subject.author else []
-    elif isinstance(subject, Challenge) and _challenge_event_is_public(event):
-        authors = User.objects.filter(concerns__challenges=subject).distinct()
-        people = [(author, reverse("civic:concern_mine")) for author in authors]
-    else:
-        people = []
-    return [(user, url) for user, url in people if user.pk != event.actor_id and user.is_active]
+def _notifier(event: WorkflowEvent) -> Notifier:
+    """The notifier its workflow registered (civic.workflow.register)."""
+    # get_for_id is cached: no query per event or per e-mail.
+    return workflow_for(
+        ContentType.objects.get_for_id(event.content_type_id).model_class()
+    ).notifier
 
 
-def _challenge_event_is_public(event: WorkflowEvent) -> bool:
-    """Residents hear about a challenge once it is public, never about drafts."""
-    draft = Challenge.Status.DRAFT
-    return event.to_state != draft and not (
-        event.from_state == draft and event.to_state == Challenge.Status.CLOSED
-    )
+def _recipients(event: WorkflowEvent, notifier: Notifier) -> list[tuple[User, str]]:
+    """(recipient, link) pairs; never the actor, never an inactive account."""
+    return [
+        (user, url)
+        for user, url in notifier.recipients(event)
+        if user.pk != event.actor_id and user.is_active
+    ]
 
 
-def _message(event: WorkflowEvent) -> str:
-    subject = event.subject
-    state = subject._meta.get_field("status").choices
-    label = dict(state).get(event.to_state, event.to_state)
-    if isinstance(subject, Concern):
-        text = _("Your concern #%(id)s is now: %(state)s.") % {"id": subject.pk, "state": label}
-    else:
-        text = _(
-            "The challenge “%(title)s”, to which your concern is linked, is now: %(state)s."
-        ) % {
-            "title": subject.title,
-            "state": label,
-        }
+def _message(event: WorkflowEvent, notifier: Notifier) -> str:
+    """The workflow's message in the active language, with the step's note."""
+    text = notifier.message(event)
     if event.note:
         text += " " + _("Note: %(note)s") % {"note": event.note}
     return text
@@ -58,13 +44,15 @@ def notifications_create_for_event(*, event: WorkflowEvent) -> int:
     """Create the notifications of one event; safe to run twice (unique per recipient)."""
     if event.subject is None:
         return 0
+    notifier = _notifier(event)
     already = set(Notification.objects.filter(event=event).values_list("recipient_id", flat=True))
     rows = []
-    for user, url in _recipients(event):
+    for user, url in _recipients(event, notifier):
         if user.pk in already:
             continue
         with translation.override(user.language):
-            rows.append(Notification(recipient=user, event=event, message=_message(event), url=url))
+            message = _message(event, notifier)
+        rows.append(Notification(recipient=user, event=event, message=message, url=url))
     # ignore_conflicts still guards a concurrent second run; the count above is what we add.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
@@ -81,7 +69,7 @@ def notifications_send_pending(*, limit: int = 500) -> int:
             note = (
                 Notification.objects.filter(emailed_at__isnull=True)
                 .order_by("created_at", "id")
-                .select_related("recipient")
+                .select_related("recipient", "event")
                 .select_for_update(skip_locked=True, of=("self",))
                 .first()
             )
@@ -90,7 +78,7 @@ def notifications_send_pending(*, limit: int = 500) -> int:
             if note.recipient.email:
                 with translation.override(note.recipient.language):
                     send_mail(
-                        subject=_("Update on your concern"),
+                        subject=str(_notifier(note.event).mail_subject),
                         message=note.message,
                         from_email=settings.DEFAULT_FROM_EMAIL,
                         recipient_list=[note.recipient.email],

@@ -1,4 +1,4 @@
-"""Roles, their groups and permissions: the one place where they are defined."""
+"""Roles, their groups and permissions: the one place where they are defined (apps grant theirs)."""
 
 from collections.abc import Iterable
 
@@ -12,8 +12,10 @@ ADMIN = "administrator"
 ALL_ROLES = (RESIDENT, OFFICER, COUNCIL, ADMIN)
 STAFF_ROLES = frozenset({OFFICER, ADMIN})
 
-# Django model permissions per role, as "app_label.codename". They drive the
-# Django admin; the workflow's own role checks live in civic.workflow.
+# The core's own Django model permissions per role, as "app_label.codename".
+# They drive the Django admin; the workflow's own role checks live in
+# civic.workflow. Apps add their models' permissions with grant() from their
+# AppConfig.ready(): the core names no app.
 # Council members read public material; who filed what (authors, the audit
 # trail of concerns, links made by officers) stays with officers.
 _VIEW_PUBLIC = [
@@ -25,18 +27,9 @@ _VIEW_PUBLIC = [
     "civic.view_evidenceperiod",
 ]
 _VIEW_CORE = [*_VIEW_PUBLIC, "civic.view_challengeconcern", "civic.view_workflowevent"]
-# Council members read the surveys themselves; the answers reach them as the
-# results page's figures, never as rows in the admin: responses, answers
-# (free text, exact map points, who answered) and invitation codes (who got a
-# letter) are personal data, like accounts, notifications and sensors.
-_VIEW_SURVEYS = [
-    "surveys.view_survey",
-    "surveys.view_question",
-    "surveys.view_option",
-]
-ROLE_PERMISSIONS: dict[str, list[str]] = {
+CORE_PERMISSIONS: dict[str, list[str]] = {
     RESIDENT: [],
-    COUNCIL: [*_VIEW_PUBLIC, *_VIEW_SURVEYS],
+    COUNCIL: _VIEW_PUBLIC,
     OFFICER: [
         *_VIEW_CORE,
         "civic.change_area",
@@ -49,31 +42,32 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "civic.add_evidenceperiod",
         "civic.view_evidencestale",
         "civic.view_notification",
-        # The sensor network (as strings: the core does not import the sensors app).
-        "sensors.view_sensor",
-        "sensors.add_sensor",
-        "sensors.change_sensor",
-        "sensors.view_devicetoken",
-        "sensors.change_devicetoken",
-        "sensors.view_reading",
-        "sensors.view_dirtyday",
-        # Surveys: officers build them and hand out codes; answers are read-only.
-        "surveys.view_survey",
-        "surveys.add_survey",
-        "surveys.change_survey",
-        "surveys.view_question",
-        "surveys.add_question",
-        "surveys.change_question",
-        "surveys.view_option",
-        "surveys.add_option",
-        "surveys.change_option",
-        "surveys.view_invitation",
-        "surveys.add_invitation",
-        "surveys.view_response",
-        "surveys.view_answer",
     ],
     ADMIN: ["*"],
 }
+# The core's and what apps granted; roles_sync gives each group exactly these.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    role: list(perms) for role, perms in CORE_PERMISSIONS.items()
+}
+
+
+def grant(role: str, perms: Iterable[str]) -> None:
+    """Give a role Django model permissions ("app_label.codename"), from an AppConfig.ready().
+
+    Idempotent; roles_sync (after every migrate) puts them in the role's group.
+    """
+    if role not in ALL_ROLES:
+        raise ValueError(f"Unknown role {role!r}; choose from {', '.join(ALL_ROLES)}.")
+    if role == ADMIN:
+        raise ValueError("Administrators hold every permission already.")
+    for perm in perms:
+        app_label, dot, codename = perm.partition(".")
+        if not (app_label and dot and codename) or "." in codename:
+            raise ValueError(f"Name a permission as 'app_label.codename', not {perm!r}.")
+        if perm not in ROLE_PERMISSIONS[role]:
+            ROLE_PERMISSIONS[role].append(perm)
+
+
 # Roles whose members may use the Django admin.
 ADMIN_SITE_ROLES = frozenset({OFFICER, ADMIN, COUNCIL})
 

@@ -1,10 +1,12 @@
 """The workflow engine and the transition tables of the core models.
 
-Every status change in the service goes through `transition()`: it locks the
-row, checks the table and the actor's role, saves, writes exactly one
-WorkflowEvent and queues notifications after commit. Later apps extend a
-table with `workflow_for(Model).add(...)` (and their own models with
-`register(Workflow(...))`) instead of writing another engine.
+Every status change in the service goes through `transition()` (or, for a
+batch job, `transition_many()`): it locks the row, checks the table, the
+actor's role and the move's object rule, saves, writes exactly one
+WorkflowEvent per object and queues notifications after commit. Later apps
+extend a table with `workflow_for(Model).add(...)` and register their own
+models with `register(Workflow(..., notifier=...))`: the workflow says whom
+its events notify, so the core never asks what kind of object moved.
 """
 
 from __future__ import annotations
@@ -17,19 +19,24 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from civic.models import Challenge, Concern, WorkflowEvent
+from civic.models import Challenge, Concern, User, WorkflowEvent
 from civic.roles import ADMIN, OFFICER, RESIDENT, user_roles
 
 logger = logging.getLogger(__name__)
 
 Guard = Callable[[models.Model], str | None]
+# (object, actor) -> a refusal message, or None when this actor may make the move.
+Rule = Callable[[models.Model, Any], str | None]
 
 
 @dataclass(frozen=True)
 class Transition:
-    """One allowed move: from `source` to `target`, by one of `roles`."""
+    """One allowed move: from `source` to `target`, by one of `roles` (or by the system)."""
 
     source: str
     target: str
@@ -40,15 +47,47 @@ class Transition:
     sets: tuple[str, ...] = ()
     # Returns a message when the object is not ready for this move.
     guard: Guard | None = None
+    # Who, among the roles, may make the move on this object (e.g. only its author).
+    rule: Rule | None = None
+    # A move the service makes by itself (a job, an ingest): transition(..., actor=None).
+    # The event is recorded without an actor. A user still needs one of `roles`.
+    system: bool = False
+
+
+DEFAULT_MAIL_SUBJECT = _("Update from the participation service")
+
+
+@dataclass(frozen=True)
+class Notifier:
+    """Whom a workflow's events notify, and with what message.
+
+    `recipients(event)` answers (user, link) pairs; the core drops the actor and
+    inactive accounts. `message(event)` is called once per recipient with their
+    language active; the core appends the event's note. `mail_subject` is the
+    subject of the e-mail copy, also in the recipient's language.
+    """
+
+    recipients: Callable[[WorkflowEvent], Iterable[tuple[User, str]]]
+    message: Callable[[WorkflowEvent], str]
+    mail_subject: Any = DEFAULT_MAIL_SUBJECT
+
+
+def _nobody(event: WorkflowEvent) -> list[tuple[User, str]]:
+    return []
+
+
+# For workflows whose events tell nobody (say so explicitly when registering).
+NOTIFY_NOBODY = Notifier(recipients=_nobody, message=lambda event: "")
 
 
 @dataclass
 class Workflow:
-    """The transition table of one model."""
+    """The transition table of one model, and whom its events notify."""
 
     model: type[models.Model]
     transitions: list[Transition] = field(default_factory=list)
     state_field: str = "status"
+    notifier: Notifier | None = None
 
     def add(self, *transitions: Transition) -> None:
         for new in transitions:
@@ -65,10 +104,13 @@ class Workflow:
         return [t.target for t in self.transitions if t.source == source]
 
     def available_to(self, obj: models.Model, user) -> list[Transition]:
-        """The moves this user may make now (for buttons and API hints)."""
-        roles = user_roles(user)
+        """The moves this user may make now (for buttons and API hints); rules included."""
         state = getattr(obj, self.state_field)
-        return [t for t in self.transitions if t.source == state and roles & t.roles]
+        return [
+            t
+            for t in self.transitions
+            if t.source == state and _refusal(t, obj, user, source=state) is None
+        ]
 
 
 class TransitionNotAllowed(ValidationError):
@@ -91,12 +133,62 @@ _REGISTRY: dict[type[models.Model], Workflow] = {}
 
 
 def register(workflow: Workflow) -> Workflow:
+    # Explicit even when nobody hears: a forgotten notifier would silently drop messages.
+    if workflow.notifier is None:
+        raise ValueError(
+            f"The {workflow.model.__name__} workflow needs a notifier= "
+            "(NOTIFY_NOBODY if its events tell nobody)."
+        )
     _REGISTRY[workflow.model] = workflow
     return workflow
 
 
 def workflow_for(model: type[models.Model]) -> Workflow:
     return _REGISTRY[model]
+
+
+def _refusal(move: Transition, obj: models.Model, actor, *, source: str) -> str | None:
+    """Why `actor` may not make `move` on `obj` (None: they may).
+
+    `actor=None` is the service itself, allowed only the moves marked `system`;
+    an anonymous visitor is never None (views pass request.user).
+    """
+    if actor is None:
+        if move.system:
+            return None
+        return str(_("This step is taken by a person, not by the service itself."))
+    if not (user_roles(actor) & move.roles):
+        return str(
+            _("Your role may not move this from “%(source)s” to “%(target)s”.")
+            % {"source": source, "target": move.target}
+        )
+    if move.rule is not None:
+        return move.rule(obj, actor)
+    return None
+
+
+def _checked_move(workflow: Workflow, locked: models.Model, target: str, actor, note: str):
+    """The move from the locked object's state to `target`, or the error that refuses it."""
+    source = getattr(locked, workflow.state_field)
+    move = workflow.find(source, target)
+    if move is None:
+        raise TransitionNotAllowed(source, target, workflow.next_states(source))
+    if problem := _refusal(move, locked, actor, source=source):
+        raise PermissionDenied(problem)
+    if move.requires_note and not note.strip():
+        raise ValidationError({"note": _("A note is required for this step.")})
+    return move
+
+
+def _event(locked: models.Model, *, actor, source: str, target: str, note: str) -> WorkflowEvent:
+    return WorkflowEvent(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        content_type=ContentType.objects.get_for_model(locked),
+        object_id=locked.pk,
+        from_state=source,
+        to_state=target,
+        note=note.strip(),
+    )
 
 
 def transition(
@@ -109,8 +201,10 @@ def transition(
 ) -> WorkflowEvent:
     """Move `obj` to `target` as `actor`; the only function that assigns a status.
 
-    Raises TransitionNotAllowed (not in the table), PermissionDenied (role) or
-    ValidationError (missing note, guard). Nothing is written when it raises.
+    `actor=None` is the service itself (a job, an ingest): only moves marked
+    `system` allow it. Raises TransitionNotAllowed (not in the table),
+    PermissionDenied (role or object rule) or ValidationError (missing note,
+    a field, guard). Nothing is written when it raises.
     """
     workflow = workflow_for(type(obj))
     changes = changes or {}
@@ -118,16 +212,7 @@ def transition(
         # no_key: the lock does not block inserts of rows pointing at this one.
         locked = type(obj).objects.select_for_update(no_key=True).get(pk=obj.pk)
         source = getattr(locked, workflow.state_field)
-        move = workflow.find(source, target)
-        if move is None:
-            raise TransitionNotAllowed(source, target, workflow.next_states(source))
-        if not (user_roles(actor) & move.roles):
-            raise PermissionDenied(
-                _("Your role may not move this from “%(source)s” to “%(target)s”.")
-                % {"source": source, "target": target}
-            )
-        if move.requires_note and not note.strip():
-            raise ValidationError({"note": _("A note is required for this step.")})
+        move = _checked_move(workflow, locked, target, actor, note)
         unexpected = set(changes) - set(move.sets)
         if unexpected:
             raise ValidationError(
@@ -136,36 +221,72 @@ def transition(
         missing = [name for name in move.sets if changes.get(name) in (None, "")]
         if missing:
             raise ValidationError({name: _("This field is required.") for name in missing})
+        attnames = {}
         for name, value in changes.items():
-            # The model field's own checks (choices, length) apply to every caller.
+            # The model field's own checks (choices, length, a related row that
+            # exists) apply to every caller; a related object goes in as its key.
+            model_field = locked._meta.get_field(name)
+            raw = value.pk if isinstance(value, models.Model) else value
             try:
-                changes[name] = locked._meta.get_field(name).clean(value, locked)
+                changes[name] = model_field.clean(raw, locked)
             except ValidationError as error:
                 raise ValidationError({name: error.messages}) from None
+            attnames[name] = model_field.attname
         if move.guard and (problem := move.guard(locked)):
             raise ValidationError({"to": problem})
 
         setattr(locked, workflow.state_field, target)
         for name, value in changes.items():
-            setattr(locked, name, value)
+            setattr(locked, attnames[name], value)
         update_fields = [workflow.state_field, *changes]
         if any(f.name == "updated_at" for f in locked._meta.fields):
             update_fields.append("updated_at")
         locked.save(update_fields=update_fields)
-        event = WorkflowEvent.objects.create(
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-            content_type=ContentType.objects.get_for_model(locked),
-            object_id=locked.pk,
-            from_state=source,
-            to_state=target,
-            note=note.strip(),
-        )
+        event = _event(locked, actor=actor, source=source, target=target, note=note)
+        event.save()
         transaction.on_commit(lambda: _queue_notifications(event.pk))
 
     setattr(obj, workflow.state_field, target)
     for name, value in changes.items():
-        setattr(obj, name, value)
+        setattr(obj, attnames[name], value)
     return event
+
+
+def transition_many(
+    queryset: models.QuerySet, target: str, *, actor, note: str = ""
+) -> list[WorkflowEvent]:
+    """Move every object of `queryset` to `target` in one set-based step; one event each.
+
+    For jobs over many rows (a sensor falling silent): the rows are locked with
+    SKIP LOCKED, so one being changed right now (an ingest) is left for the
+    next run rather than waited for; the queryset's filter holds at lock time.
+    Every locked row is checked as transition() checks it (table, role or
+    system, rule, note, guard) and nothing is written if one is refused. Moves
+    that set fields are not supported here, and the rows are updated without
+    save(): use it for models whose save() does nothing more.
+    """
+    workflow = workflow_for(queryset.model)
+    with transaction.atomic():
+        rows = queryset.select_for_update(no_key=True, skip_locked=True, of=("self",))
+        locked = list(rows.order_by("pk"))
+        if not locked:
+            return []
+        events = []
+        for obj in locked:
+            move = _checked_move(workflow, obj, target, actor, note)
+            if move.sets:
+                raise ValueError(f"{move.source} → {target} sets fields: use transition().")
+            if move.guard and (problem := move.guard(obj)):
+                raise ValidationError({"to": problem})
+            events.append(_event(obj, actor=actor, source=move.source, target=target, note=note))
+        values = {workflow.state_field: target}
+        if any(f.name == "updated_at" for f in queryset.model._meta.fields):
+            values["updated_at"] = timezone.now()
+        queryset.model.objects.filter(pk__in=[obj.pk for obj in locked]).update(**values)
+        events = WorkflowEvent.objects.bulk_create(events)
+        ids = [event.pk for event in events]
+        transaction.on_commit(lambda: [_queue_notifications(pk) for pk in ids])
+    return events
 
 
 def record_creation(obj: models.Model, *, actor, note: str = "") -> WorkflowEvent:
@@ -201,6 +322,67 @@ def _has_challenge(concern: models.Model) -> str | None:
     return None
 
 
+def _author_only(concern: models.Model, actor) -> str | None:
+    # A concern filed through an anonymous survey answer has no author: nobody withdraws it.
+    if concern.author_id is None or concern.author_id != actor.pk:
+        return str(_("Only the author may withdraw this concern."))
+    return None
+
+
+def _state_label(event: WorkflowEvent) -> str:
+    choices = dict(event.subject._meta.get_field("status").choices)
+    return str(choices.get(event.to_state, event.to_state))
+
+
+def _concern_recipients(event: WorkflowEvent) -> list[tuple[User, str]]:
+    # No author: filed through an anonymous survey answer.
+    author = event.subject.author
+    return [(author, reverse("civic:concern_mine"))] if author else []
+
+
+def _concern_message(event: WorkflowEvent) -> str:
+    return gettext("Your concern #%(id)s is now: %(state)s.") % {
+        "id": event.subject.pk,
+        "state": _state_label(event),
+    }
+
+
+CONCERN_NOTIFIER = Notifier(
+    recipients=_concern_recipients,
+    message=_concern_message,
+    mail_subject=_("Update on your concern"),
+)
+
+
+def _challenge_event_is_public(event: WorkflowEvent) -> bool:
+    """Residents hear about a challenge once it is public, never about drafts."""
+    draft = Challenge.Status.DRAFT
+    return event.to_state != draft and not (
+        event.from_state == draft and event.to_state == Challenge.Status.CLOSED
+    )
+
+
+def _challenge_recipients(event: WorkflowEvent) -> list[tuple[User, str]]:
+    """The authors of the concerns linked to the challenge, once it is public."""
+    if not _challenge_event_is_public(event):
+        return []
+    authors = User.objects.filter(concerns__challenges=event.subject).distinct()
+    return [(author, reverse("civic:concern_mine")) for author in authors]
+
+
+def _challenge_message(event: WorkflowEvent) -> str:
+    return gettext(
+        "The challenge “%(title)s”, to which your concern is linked, is now: %(state)s."
+    ) % {"title": event.subject.title, "state": _state_label(event)}
+
+
+CHALLENGE_NOTIFIER = Notifier(
+    recipients=_challenge_recipients,
+    message=_challenge_message,
+    mail_subject=_("Update on your concern"),
+)
+
+
 CONCERN_WORKFLOW = register(
     Workflow(
         Concern,
@@ -230,15 +412,17 @@ CONCERN_WORKFLOW = register(
             Transition(
                 Concern.Status.LINKED, Concern.Status.CLOSED, STAFF, _("Close"), sets=("outcome",)
             ),
-            # A resident sees only their own unpublished concerns, so only the author
-            # can take one back before it is moderated.
+            # Only the author takes a concern back before it is moderated; the rule
+            # holds whoever hands the object in (not only what a resident can see).
             Transition(
                 Concern.Status.SUBMITTED,
                 Concern.Status.WITHDRAWN,
                 frozenset({RESIDENT}),
                 _("Withdraw"),
+                rule=_author_only,
             ),
         ],
+        notifier=CONCERN_NOTIFIER,
     )
 )
 
@@ -264,5 +448,6 @@ CHALLENGE_WORKFLOW = register(
                 )
             ),
         ],
+        notifier=CHALLENGE_NOTIFIER,
     )
 )

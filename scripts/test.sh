@@ -17,6 +17,8 @@ ensure_services civic
 step "Lint and format (ruff)"
 ruff check .
 ruff format --check .
+step "Import contracts (import-linter: civic imports no app, apps not each other)"
+lint-imports --no-cache --no-logo
 step "Translations and migrations"
 python manage.py compilemessages --ignore=.venv --ignore=.local -v 0
 python manage.py makemigrations --check --dry-run

@@ -1,9 +1,14 @@
 """Admin of the sensor network: sensors, tokens (hash only), readings, imports, pending work."""
 
 from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from leaflet.admin import LeafletGeoAdmin
 
+from civic import selectors as civic_selectors
+from civic.admin import move_action
 from civic.admin_lookups import DeclaredLookupsOnly
 from sensors import services
 from sensors.models import DeviceToken, DirtyDay, Reading, ReadingImport, Sensor
@@ -46,10 +51,40 @@ class SensorAdmin(DeclaredLookupsOnly, LeafletGeoAdmin):
     list_display = ["external_id", "name", "hardware", "owner", "area", "status", "last_seen_at"]
     list_filter = ["status", "hardware", "area", "exposure", "surface"]
     search_fields = ["external_id", "name", "owner__username", "owner__email"]
-    readonly_fields = ["public_location", "area", "last_seen_at", "created_at"]
+    # The status changes only through the workflow (sensors.workflow): by the actions
+    # here, the owner, or the service itself (silent, reporting again), each with an event.
+    readonly_fields = [
+        "status",
+        "status_history",
+        "public_location",
+        "area",
+        "last_seen_at",
+        "created_at",
+    ]
     raw_id_fields = ["owner"]
     inlines = [DeviceTokenInline]
-    actions = [issue_token, revoke_tokens]
+    actions = [
+        issue_token,
+        revoke_tokens,
+        move_action(Sensor.Status.RETIRED, _("Retire selected sensors")),
+        move_action(Sensor.Status.ACTIVE, _("Reactivate selected retired sensors")),
+    ]
+
+    @admin.display(description=_("status history"))
+    def status_history(self, obj):
+        labels = dict(Sensor.Status.choices)
+        rows = [
+            (
+                date_format(timezone.localtime(event.at), "SHORT_DATETIME_FORMAT"),
+                labels.get(event.from_state, event.from_state or "-"),
+                labels.get(event.to_state, event.to_state),
+                event.actor or _("the service"),
+            )
+            for event in (civic_selectors.history_of(obj) if obj.pk else [])
+        ]
+        if not rows:
+            return "-"
+        return format_html_join("\n", "<div>{}: {} → {} ({})</div>", rows)
 
     def save_model(self, request, obj, form, change):
         if "location" in form.changed_data or not change:

@@ -9,11 +9,56 @@ class SensorsConfig(AppConfig):
     verbose_name = _("Sensor network")
 
     def ready(self) -> None:
+        from celery.schedules import crontab
+
+        from civic.celery import jobs_register
+        from civic.roles import OFFICER, grant
         from civic.vocabulary import Source, register_source
-        from sensors import receivers
+        from sensors import receivers, workflow  # noqa: F401  (registers the transition table)
         from sensors.evidence import SOURCE
         from sensors.ingest import queue_recompute
         from sensors.vocabulary import MEASURES
+
+        jobs_register(
+            beat={
+                # Recompute the dirty days whose task was never queued (Redis down).
+                "sensors-dirty-days-sweep": {"task": "sensors.sweep_dirty_days", "schedule": 120.0},
+                "sensors-month-qc": {
+                    "task": "sensors.month_qc",
+                    "schedule": crontab(hour=3, minute=15),
+                },
+                # Queue again the CSV imports whose message was lost or whose worker died.
+                "sensors-reading-imports-sweep": {
+                    "task": "sensors.sweep_reading_imports",
+                    "schedule": 60.0,
+                },
+                # Sensors that stopped reporting become silent; their owners are told.
+                "sensors-mark-silent": {"task": "sensors.mark_silent", "schedule": 900.0},
+            },
+            routes={
+                # Large file imports have a queue of their own, so they never hold up
+                # the recompute after live readings.
+                "sensors.import_readings_file": {"queue": "ingest"},
+                # A light job that only writes events and queues notifications.
+                "sensors.mark_silent": {"queue": "default"},
+                "sensors.*": {"queue": "evidence"},
+            },
+        )
+
+        # Officers run the network. A sensor's exact location and its owner are
+        # personal data, so council members get nothing here.
+        grant(
+            OFFICER,
+            [
+                "sensors.view_sensor",
+                "sensors.add_sensor",
+                "sensors.change_sensor",
+                "sensors.view_devicetoken",
+                "sensors.change_devicetoken",
+                "sensors.view_reading",
+                "sensors.view_dirtyday",
+            ],
+        )
 
         register_source(
             Source(

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from civic.queueing import queue_debounced
 from sensors.models import Sensor
 from sensors.quantities import QUANTITIES
+from sensors.workflow import sensors_heard_again
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +157,7 @@ def readings_parse(*, sensor: Sensor, records) -> list[ParsedReading]:
 # One statement (one round trip per batch): insert the new readings (a replay
 # conflicts and adds nothing), mark the (sensor, local day) pairs that got new
 # data as dirty in the same transaction, note that the sensor was heard from,
-# and count what was stored.
+# count what was stored and answer the sensor's status.
 _INGEST_SQL = """
 WITH incoming AS (
     SELECT q, t, v FROM unnest(%(q)b::text[], %(t)b::timestamptz[], %(v)b::float8[]) AS r(q, t, v)
@@ -171,13 +172,12 @@ WITH incoming AS (
     ON CONFLICT (sensor_id, day) DO UPDATE SET marked_at = excluded.marked_at
     RETURNING 1
 ), seen AS (
-    -- hearing from a silent sensor makes it active again; a retired one stays so
-    UPDATE sensors_sensor SET last_seen_at = clock_timestamp(),
-        status = CASE WHEN status = 'silent' THEN 'active' ELSE status END
+    -- a silent sensor becomes active again through the workflow (readings_store)
+    UPDATE sensors_sensor SET last_seen_at = clock_timestamp()
     WHERE id = %(sensor)s
-    RETURNING 1
+    RETURNING status
 )
-SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM marked), (SELECT count(*) FROM seen)
+SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM marked), (SELECT status FROM seen)
 """
 
 
@@ -199,7 +199,12 @@ def readings_store(*, sensor: Sensor, readings: list[ParsedReading]) -> IngestRe
                     "tz": settings.TIME_ZONE,
                 },
             )
-            stored, _marked, _seen = cursor.fetchone()
+            stored, _marked, status = cursor.fetchone()
+        if status == Sensor.Status.SILENT:
+            # Rare, and the sensor's row is ours already: one audit event, no extra
+            # query for the active sensors that send nearly every batch.
+            sensors_heard_again(sensor_ids=[sensor.pk])
+            sensor.status = Sensor.Status.ACTIVE
     if stored:
         transaction.on_commit(queue_recompute)
     return IngestResult(received=len(readings), stored=stored)

@@ -14,6 +14,7 @@ from sensors.reading_imports import (
     reading_import_run,
     reading_imports_requeue_stale,
 )
+from sensors.workflow import sensors_mark_silent
 
 RECOMPUTE_JOB = "sensors.daily_stats"
 
@@ -96,3 +97,13 @@ def import_readings_file(import_id: int) -> int:
 def sweep_reading_imports() -> int:
     """Beat job: queue again the imports whose message was lost or whose worker died."""
     return reading_imports_requeue_stale()
+
+
+@shared_task(name="sensors.mark_silent", acks_late=True)
+def mark_silent() -> int:
+    """Beat job: mark silent the active sensors that stopped reporting; their owners are told.
+
+    Idempotent: only active sensors quiet for the whole window move, and they
+    move to silent, so a second run or a second delivery finds nothing to do.
+    """
+    return sensors_mark_silent()

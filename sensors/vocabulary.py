@@ -44,7 +44,7 @@ MEASURES = [
         "coverage",
         "",
         _("data coverage"),
-        _("The share of days with at least 80 % of the expected readings, per sensor."),
+        _("The share of days with at least four fifths of the expected readings, per sensor."),
         decimals=2,
     ),
     _m(

@@ -9,6 +9,8 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Resident surveys")
 
     def ready(self) -> None:
+        from civic.celery import jobs_register
+        from civic.roles import COUNCIL, OFFICER, grant
         from civic.vocabulary import Source, register_source
         from surveys import receivers, workflow  # noqa: F401  (registers the transition table)
         from surveys.signal import SOURCE
@@ -24,3 +26,33 @@ class SurveysConfig(AppConfig):
             *MEASURES,
         )
         receivers.connect()
+        jobs_register(
+            # Recompute the survey signal even if a queued run was lost (Redis down).
+            beat={"surveys-signal-sweep": {"task": "surveys.recompute_signal", "schedule": 600.0}},
+            # The survey signal is evidence work too.
+            routes={"surveys.*": {"queue": "evidence"}},
+        )
+        # Council members read the surveys themselves; the answers reach them as the
+        # results page's figures, never as rows in the admin: responses, answers
+        # (free text, exact map points, who answered) and invitation codes (who got a
+        # letter) are personal data, like accounts, notifications and sensors.
+        grant(COUNCIL, ["surveys.view_survey", "surveys.view_question", "surveys.view_option"])
+        # Officers build surveys and hand out codes; answers are read-only.
+        grant(
+            OFFICER,
+            [
+                "surveys.view_survey",
+                "surveys.add_survey",
+                "surveys.change_survey",
+                "surveys.view_question",
+                "surveys.add_question",
+                "surveys.change_question",
+                "surveys.view_option",
+                "surveys.add_option",
+                "surveys.change_option",
+                "surveys.view_invitation",
+                "surveys.add_invitation",
+                "surveys.view_response",
+                "surveys.view_answer",
+            ],
+        )

@@ -2,7 +2,8 @@
 
 draft → open (needs a question) → closed → archived; a closed survey can be
 opened again (e.g. to extend it), a draft can be archived unused. Only
-officers and administrators move surveys.
+officers and administrators move surveys, and their moves notify nobody:
+residents learn of an open survey from the surveys page and their letters.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from civic.workflow import STAFF, Transition, Workflow, register
+from civic.workflow import NOTIFY_NOBODY, STAFF, Transition, Workflow, register
 from surveys.models import Survey
 
 S = Survey.Status
@@ -32,5 +33,6 @@ SURVEY_WORKFLOW = register(
             Transition(S.CLOSED, S.ARCHIVED, STAFF, _("Archive")),
             Transition(S.DRAFT, S.ARCHIVED, STAFF, _("Archive")),
         ],
+        notifier=NOTIFY_NOBODY,
     )
 )

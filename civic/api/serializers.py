@@ -228,12 +228,44 @@ class ConcernInputSerializer(StrictInputSerializer):
         return attrs
 
 
-class TransitionInputSerializer(serializers.Serializer):
-    to = serializers.CharField()
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-    outcome = serializers.ChoiceField(
-        choices=Concern.Outcome.choices, required=False, allow_blank=True
-    )
+_TRANSITION_INPUTS: dict[tuple[type, tuple[str, ...]], type[serializers.Serializer]] = {}
+
+
+def transition_input_serializer(model: type) -> type[serializers.Serializer]:
+    """The input of a model's transition endpoint: `to`, `note` and what its moves set.
+
+    The fields a move `sets` are built from the model's own fields (choices,
+    length, null), so a bad value is a 400 naming the field and the schema
+    documents every one. Which move may set which field is the engine's check.
+    One class per model and fields, so the OpenAPI schema names it once.
+    """
+    workflow = workflow_for(model)
+    names = tuple(sorted({name for move in workflow.transitions for name in move.sets}))
+    key = (model, names)
+    if key not in _TRANSITION_INPUTS:
+        states = ", ".join(dict.fromkeys(move.target for move in workflow.transitions))
+        meta = type(
+            "Meta",
+            (),
+            {
+                "model": model,
+                "fields": ["to", "note", *names],
+                "extra_kwargs": {name: {"required": False} for name in names},
+            },
+        )
+        attrs = {
+            "__doc__": f"Moves a {model.__name__} to another state.",
+            "__module__": __name__,
+            "Meta": meta,
+            # A plain string: a wrong state gets the workflow's answer, naming the allowed ones.
+            "to": serializers.CharField(help_text=f"The next state: {states}"),
+            "note": serializers.CharField(
+                required=False, allow_blank=True, default="", max_length=5000
+            ),
+        }
+        name = f"{model.__name__}TransitionInputSerializer"
+        _TRANSITION_INPUTS[key] = type(name, (serializers.ModelSerializer,), attrs)
+    return _TRANSITION_INPUTS[key]
 
 
 class EvidenceSerializer(serializers.ModelSerializer):

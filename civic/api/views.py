@@ -100,19 +100,15 @@ class AreaViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["kind", "code"]
 
 
-def _transition(request, obj):
-    data = s.TransitionInputSerializer(data=request.data)
+def transition_from_request(request, obj) -> None:
+    """Move `obj` as the request asks (`to`, `note`, the fields the move sets)."""
+    data = s.transition_input_serializer(type(obj))(data=request.data)
     data.is_valid(raise_exception=True)
-    changes = (
-        {"outcome": data.validated_data["outcome"]} if data.validated_data.get("outcome") else None
-    )
-    workflow.transition(
-        obj,
-        data.validated_data["to"],
-        actor=request.user,
-        note=data.validated_data["note"],
-        changes=changes,
-    )
+    values = dict(data.validated_data)
+    target, note = values.pop("to"), values.pop("note")
+    # A field sent empty counts as not sent: the engine then names it if the move needs it.
+    changes = {name: value for name, value in values.items() if value not in (None, "")}
+    workflow.transition(obj, target, actor=request.user, note=note, changes=changes)
 
 
 @extend_schema_view(list=extend_schema(parameters=[BBOX_PARAM]))
@@ -163,12 +159,14 @@ class ConcernViewSet(
     def update(self, request, *args, **kwargs):
         return self.partial_update(request, *args, **kwargs)
 
-    @extend_schema(request=s.TransitionInputSerializer, responses=s.ConcernDetailSerializer)
+    @extend_schema(
+        request=s.transition_input_serializer(Concern), responses=s.ConcernDetailSerializer
+    )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         """Move the concern to another state (publish, reject, close, ...)."""
         concern = self.get_object()
-        _transition(request, concern)
+        transition_from_request(request, concern)
         concern.refresh_from_db()
         return Response(s.ConcernDetailSerializer(concern, context={"request": request}).data)
 
@@ -238,12 +236,14 @@ class ChallengeViewSet(
         challenge = self.get_queryset().get(pk=challenge.pk)
         return Response(self.get_serializer(challenge).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.TransitionInputSerializer, responses=s.ChallengeSerializer)
+    @extend_schema(
+        request=s.transition_input_serializer(Challenge), responses=s.ChallengeSerializer
+    )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         """Move the challenge to another state (open, prioritise, close, ...)."""
         challenge = self.get_object()
-        _transition(request, challenge)
+        transition_from_request(request, challenge)
         return Response(self.get_serializer(self.get_queryset().get(pk=challenge.pk)).data)
 
     @extend_schema(request=s.LinkConcernsInputSerializer, responses=s.ChallengeSerializer)

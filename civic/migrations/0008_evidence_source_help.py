@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('civic', '0007_evidence_periods'),
+        ("civic", "0007_evidence_periods"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='evidence',
-            name='source',
-            field=models.CharField(help_text='The app that computed the figure.', max_length=50, verbose_name='source'),
+            model_name="evidence",
+            name="source",
+            field=models.CharField(
+                help_text="The app that computed the figure.", max_length=50, verbose_name="source"
+            ),
         ),
     ]

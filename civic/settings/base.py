@@ -285,6 +285,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 0.5,
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2}
+# The core's periodic jobs; each app adds its own jobs and queues from its
+# AppConfig.ready() (civic.celery.jobs_register): the core names no app's job.
 CELERY_BEAT_SCHEDULE = {
     "notifications-sweep": {
         "task": "civic.notifications_sweep",
@@ -300,30 +302,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "civic.periods_roll",
         "schedule": crontab(hour=0, minute=5),
     },
-    "sensors-dirty-days-sweep": {
-        "task": "sensors.sweep_dirty_days",
-        "schedule": 120.0,
-    },
-    "sensors-month-qc": {
-        "task": "sensors.month_qc",
-        "schedule": crontab(hour=3, minute=15),
-    },
-    # Recompute the survey signal even if a queued run was lost (Redis down).
-    "surveys-signal-sweep": {
-        "task": "surveys.recompute_signal",
-        "schedule": 600.0,
-    },
-    # Queue again the CSV imports whose message was lost or whose worker died.
-    "sensors-reading-imports-sweep": {
-        "task": "sensors.sweep_reading_imports",
-        "schedule": 60.0,
-    },
-}
-# An exact name wins over a pattern (Celery checks names first): file imports go to "ingest".
-CELERY_TASK_ROUTES = {
-    "sensors.import_readings_file": {"queue": "ingest"},
-    "sensors.*": {"queue": "evidence"},
-    "surveys.*": {"queue": "evidence"},  # the survey signal is evidence work too
 }
 
 # JSON from clients may nest this deep (objects and arrays); deeper is a 400.
@@ -343,6 +321,8 @@ CIVIC_PHOTO_DECODE_MAX_BYTES = 92 * 1024 * 1024
 CIVIC_PHOTO_MAX_EDGE = 2048
 # One recompute per burst of sensor ingests (seconds; 0 = one per ingest).
 SENSORS_RECOMPUTE_DEBOUNCE_S = 2
+# An active sensor that sent nothing for this long is marked silent (its owner is told).
+SENSORS_SILENT_AFTER_HOURS = int(os.environ.get("SENSORS_SILENT_AFTER_HOURS") or 24)
 # One survey-signal recompute per burst of answers (seconds).
 SURVEYS_SIGNAL_DEBOUNCE_S = 10
 # Distances and areas are computed in this projected CRS (RD New).

@@ -9,6 +9,7 @@ from civic.api.serializers import PointInputField
 from civic.roles import is_staff_member
 from sensors.models import Sensor
 from sensors.quantities import QUANTITY_CHOICES
+from sensors.workflow import SENSOR_WORKFLOW
 
 
 class SensorSerializer(GeoFeatureModelSerializer):
@@ -37,6 +38,10 @@ class SensorSerializer(GeoFeatureModelSerializer):
         "null if the sensor has no soil moisture readings.",
     )
 
+    allowed_transitions = serializers.SerializerMethodField(
+        help_text="The moves you may make now: retired (owner, officers), active (officers)."
+    )
+
     # Added by to_representation for the owner and officers only (optional in the schema).
     conditional_fields = {
         "external_id": serializers.CharField(help_text="Owner and officers only: the device id."),
@@ -63,7 +68,12 @@ class SensorSerializer(GeoFeatureModelSerializer):
             "night_anomaly",
             "wet_feet_hours",
             "soil_moisture",
+            "allowed_transitions",
         ]
+
+    def get_allowed_transitions(self, obj) -> list[str]:
+        user = self.context["request"].user
+        return [t.target for t in SENSOR_WORKFLOW.available_to(obj, user)]
 
     def get_is_mine(self, obj) -> bool:
         user = self.context["request"].user

@@ -9,7 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from civic.api.periods import PERIOD_PARAM, requested_period
-from civic.api.views import PeriodFeaturePagination
+from civic.api.serializers import transition_input_serializer
+from civic.api.views import PeriodFeaturePagination, transition_from_request
 from civic.roles import is_staff_member
 from sensors import ingest, selectors, services
 from sensors.api import serializers as s
@@ -76,6 +77,14 @@ class SensorViewSet(
         sensor, token = services.sensor_register(actor=request.user, **data.validated_data)
         body = s.RegisteredSensorSerializer(sensor, context={"request": request, "token": token})
         return Response(body.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=transition_input_serializer(Sensor), responses=s.SensorSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Retire a sensor (its owner or an officer) or reactivate a retired one (officers)."""
+        sensor = self.get_object()
+        transition_from_request(request, sensor)
+        return Response(self.get_serializer(self.get_queryset().get(pk=sensor.pk)).data)
 
     @extend_schema(request=None, responses={201: s.TokenSerializer})
     @action(detail=True, methods=["post"])

@@ -20,10 +20,11 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from civic import workflow
 from civic.api.pagination import StrictPageSizeMixin
 from civic.api.parsers import JSONParser
 from civic.api.permissions import IsOfficerOrReadOnly
+from civic.api.serializers import transition_input_serializer
+from civic.api.views import transition_from_request
 from civic.roles import COUNCIL, is_staff_member, user_has_role
 from surveys import services
 from surveys.api import building_serializers as s
@@ -129,16 +130,12 @@ class SurveyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         copy = services.survey_copy(actor=request.user, survey=self.get_object())
         return self._answer(copy, status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.SurveyTransitionInputSerializer, responses=s.SurveySerializer)
+    @extend_schema(request=transition_input_serializer(Survey), responses=s.SurveySerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         """Move the survey to another state (open, closed, archived)."""
         survey = self.get_object()
-        data = s.SurveyTransitionInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        workflow.transition(
-            survey, data.validated_data["to"], actor=request.user, note=data.validated_data["note"]
-        )
+        transition_from_request(request, survey)
         return self._answer(survey)
 
     @extend_schema(

@@ -231,12 +231,6 @@ def question_specs_from(data) -> list[QuestionSpec]:
     return specs
 
 
-class SurveyTransitionInputSerializer(serializers.Serializer):
-    # A plain string: a wrong state gets the workflow's answer, naming the allowed ones.
-    to = serializers.CharField(help_text="The next state: open, closed or archived")
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-
-
 class InvitationsInputSerializer(StrictInputSerializer):
     count = serializers.IntegerField(help_text="How many codes (one per letter)")
     neighbourhood = AreaCodeField(

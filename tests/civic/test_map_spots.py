@@ -89,7 +89,7 @@ def test_the_warmest_and_wettest_neighbourhoods_are_listed_in_order(client, spot
         "Westenholte: wet feet 4 hours",
     ]
     year = shown_season().start.year
-    assert f"over the warm season {year} (1 May \N{EN DASH} 30 September {year})" in html
+    assert f"Means per neighbourhood, warm season {year} (1 May \N{EN DASH} 30 September {year})" in html
 
 
 def test_neighbourhoods_with_fewer_than_three_sensors_are_never_listed(client, spots):
@@ -209,7 +209,7 @@ def test_the_dutch_page_explains_in_dutch(client, spots):
     assert "Hete en natte plekken" in html
     assert "Warmste nachten" in html
     assert "Werkeren: natte voeten 12 uur; bodemvocht 38 %" in html
-    assert "het warme seizoen" in html
+    assert "Gemiddelden per buurt, warm seizoen" in html
     assert (
         "In Zwolle zijn de nachten 1,16 °C koeler per 100 % meer groen binnen 100 m "
         "(± 0,09 °C, 62 sensoren)." in html

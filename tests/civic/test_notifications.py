@@ -230,3 +230,33 @@ def test_a_challenge_without_linked_concerns_notifies_nobody(
 
     assert not Notification.objects.exists()
     assert mailoutbox == []
+
+
+def test_a_workflow_must_say_whom_its_events_notify():
+    from civic.workflow import NOTIFY_NOBODY, Workflow, register
+
+    table = Workflow(Challenge, [])
+
+    with pytest.raises(ValueError, match="needs a notifier"):
+        register(table)
+
+    assert NOTIFY_NOBODY.recipients(None) == []
+
+
+def test_a_survey_step_notifies_nobody(
+    officer, municipality, django_capture_on_commit_callbacks, mailoutbox
+):
+    from surveys.models import Survey
+    from surveys.services import QuestionSpec, questions_replace, survey_create
+
+    survey = survey_create(actor=officer, title_nl="Hitte", area=municipality)
+    questions_replace(
+        actor=officer, survey=survey, questions=[QuestionSpec(kind="short_text", text_nl="Heet?")]
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event = transition(survey, Survey.Status.OPEN, actor=officer)
+
+    assert event.to_state == Survey.Status.OPEN
+    assert not Notification.objects.exists()
+    assert mailoutbox == []

@@ -95,7 +95,7 @@ def test_labels_name_the_dates_in_both_languages(db):
         assert period_label(season) == "warm season 2026 (1 May \N{EN DASH} 30 September 2026)"
         assert period_label(wave) == "heat wave of 18 \N{EN DASH} 26 July 2026"
     with translation.override("nl"):
-        assert period_label(season) == "warme seizoen 2026 (1 mei \N{EN DASH} 30 september 2026)"
+        assert period_label(season) == "warm seizoen 2026 (1 mei \N{EN DASH} 30 september 2026)"
         assert period_label(wave) == "hittegolf van 18 \N{EN DASH} 26 juli 2026"
 
 

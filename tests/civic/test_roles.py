@@ -129,3 +129,106 @@ def test_an_unknown_role_is_refused(db, role):
     user.refresh_from_db()
     assert (user.is_staff, user.groups.count()) == (False, 0)
     assert Group.objects.count() == groups_before
+
+
+# What each role may do in the admin, core and apps together (apps grant theirs
+# from their AppConfig.ready): a change here is a change of who sees what.
+EXPECTED = {
+    RESIDENT: set(),
+    COUNCIL: {
+        ("civic", "view_area"),
+        ("civic", "view_theme"),
+        ("civic", "view_concern"),
+        ("civic", "view_challenge"),
+        ("civic", "view_evidence"),
+        ("surveys", "view_survey"),
+        ("surveys", "view_question"),
+        ("surveys", "view_option"),
+    },
+    OFFICER: {
+        ("civic", "view_area"),
+        ("civic", "view_theme"),
+        ("civic", "view_concern"),
+        ("civic", "view_challenge"),
+        ("civic", "view_evidence"),
+        ("civic", "view_challengeconcern"),
+        ("civic", "view_workflowevent"),
+        ("civic", "change_area"),
+        ("civic", "add_theme"),
+        ("civic", "change_theme"),
+        ("civic", "change_concern"),
+        ("civic", "add_challenge"),
+        ("civic", "change_challenge"),
+        ("civic", "add_challengeconcern"),
+        ("civic", "view_notification"),
+        ("sensors", "view_sensor"),
+        ("sensors", "add_sensor"),
+        ("sensors", "change_sensor"),
+        ("sensors", "view_devicetoken"),
+        ("sensors", "change_devicetoken"),
+        ("sensors", "view_reading"),
+        ("sensors", "view_dirtyday"),
+        ("surveys", "view_survey"),
+        ("surveys", "add_survey"),
+        ("surveys", "change_survey"),
+        ("surveys", "view_question"),
+        ("surveys", "add_question"),
+        ("surveys", "change_question"),
+        ("surveys", "view_option"),
+        ("surveys", "add_option"),
+        ("surveys", "change_option"),
+        ("surveys", "view_invitation"),
+        ("surveys", "add_invitation"),
+        ("surveys", "view_response"),
+        ("surveys", "view_answer"),
+    },
+}
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_each_role_gets_exactly_its_permissions_from_the_core_and_the_apps(db, role):
+    Group.objects.all().delete()
+
+    roles_sync()
+
+    assert _codenames(role) == EXPECTED[role]
+
+
+def test_the_core_grants_only_its_own_models_permissions():
+    from civic.roles import CORE_PERMISSIONS
+
+    named = {perm for perms in CORE_PERMISSIONS.values() for perm in perms if perm != "*"}
+    assert named
+    assert {perm.split(".")[0] for perm in named} == {"civic"}
+
+
+def test_a_permission_an_app_grants_reaches_the_group(db, monkeypatch):
+    from civic import roles
+
+    monkeypatch.setitem(roles.ROLE_PERMISSIONS, COUNCIL, list(roles.ROLE_PERMISSIONS[COUNCIL]))
+
+    roles.grant(COUNCIL, ["sensors.view_sensor", "sensors.view_sensor"])
+    roles_sync()
+
+    assert ("sensors", "view_sensor") in _codenames(COUNCIL)
+    assert roles.ROLE_PERMISSIONS[COUNCIL].count("sensors.view_sensor") == 1
+
+
+@pytest.mark.parametrize(
+    ("role", "perms", "problem"),
+    [
+        ("mayor", ["sensors.view_sensor"], "Unknown role"),
+        (ADMIN, ["sensors.view_sensor"], "every permission"),
+        (OFFICER, ["view_sensor"], "app_label.codename"),
+        (OFFICER, ["sensors.models.view_sensor"], "app_label.codename"),
+    ],
+)
+def test_a_mistaken_grant_is_refused(role, perms, problem):
+    from civic.roles import ROLE_PERMISSIONS, grant
+
+    before = {key: list(value) for key, value in ROLE_PERMISSIONS.items()}
+
+    with pytest.raises(ValueError, match=problem):
+        grant(role, perms)
+
+    assert before == ROLE_PERMISSIONS

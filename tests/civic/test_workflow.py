@@ -8,7 +8,7 @@ from django.utils import translation
 
 from civic import selectors
 from civic import workflow as engine
-from civic.models import Challenge, ChallengeConcern, Concern, WorkflowEvent
+from civic.models import Challenge, ChallengeConcern, Concern, User, WorkflowEvent
 from civic.roles import ADMIN, COUNCIL, OFFICER, RESIDENT
 from civic.workflow import (
     CHALLENGE_WORKFLOW,
@@ -65,8 +65,11 @@ def _missing_pairs(workflow: Workflow):
     ]
 
 
-def _object_in(workflow: Workflow, state: str):
+def _object_in(workflow: Workflow, state: str, owner=None):
+    """An object in `state`; a concern of `owner` when that is a user (rules check authorship)."""
     if workflow.model is Concern:
+        if isinstance(owner, User):
+            return ConcernFactory(status=state, author=owner)
         return ConcernFactory(status=state)
     if workflow.model is Challenge:
         return ChallengeFactory(status=state)
@@ -80,9 +83,9 @@ def _value_for(model, name: str):
     return "value"
 
 
-def _ready(workflow: Workflow, move: Transition):
+def _ready(workflow: Workflow, move: Transition, owner=None):
     """An object in the move's source state that passes its guard, with valid changes."""
-    obj = _object_in(workflow, move.source)
+    obj = _object_in(workflow, move.source, owner)
     if move.guard is not None and isinstance(obj, Concern) and move.target == Concern.Status.LINKED:
         ChallengeConcern.objects.create(challenge=ChallengeFactory(status="open"), concern=obj)
     if move.guard is not None:
@@ -99,7 +102,8 @@ def _status_in_db(obj) -> str:
 @pytest.mark.parametrize(("workflow", "move"), ALL_ROWS)
 def test_every_transition_for_every_role(request, workflow, move, actor_name):
     actor = request.getfixturevalue(actor_name)
-    obj, changes = _ready(workflow, move)
+    # The actor's own object: the author-only rule is tested on its own below.
+    obj, changes = _ready(workflow, move, owner=actor)
     allowed = ACTORS[actor_name] in move.roles
 
     if allowed:
@@ -306,7 +310,7 @@ def test_a_row_added_later_is_used_by_transition(monkeypatch, officer, resident)
 @pytest.mark.parametrize(("workflow", "move"), ALL_ROWS)
 def test_available_moves_match_the_table(request, workflow, move, actor_name):
     actor = request.getfixturevalue(actor_name)
-    obj = _object_in(workflow, move.source)
+    obj = _object_in(workflow, move.source, owner=actor)
 
     available = workflow.available_to(obj, actor)
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from civic.models import Area, Concern
+from sensors.evidence import evidence_recompute
 from sensors.models import SensorDay
 from sensors.services import sensor_register
 from tests.factories import (
@@ -118,6 +119,8 @@ def test_resident_files_a_concern_on_the_map_and_sees_it_in_my_concerns(page):
         )
         for n in range(14)
     )
+    # Their warm season now has figures, so the map shows it by default.
+    evidence_recompute(everything=True)
 
     # The public map loads its scripts; it promises "only published concerns are shown",
     # so the resident's own submitted concern is not among them.

@@ -137,10 +137,10 @@ def test_the_task_records_its_run_and_writes_the_signal(survey, q, neighbourhood
     assert run.rows >= 1
 
 
-def test_the_beat_sweep_runs_the_registered_task(settings):
+def test_the_beat_sweep_runs_the_registered_task():
     from civic.celery import app
 
-    entry = settings.CELERY_BEAT_SCHEDULE["surveys-signal-sweep"]
+    entry = app.conf.beat_schedule["surveys-signal-sweep"]
     assert entry["task"] == recompute_signal.name == "surveys.recompute_signal"
     assert entry["task"] in app.tasks
     assert entry["schedule"] <= 600
