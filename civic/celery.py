@@ -22,7 +22,7 @@ app.autodiscover_tasks()
 def jobs_register(*, beat: dict | None = None, routes: dict | None = None) -> None:
     """Add an app's beat entries (name -> {"task", "schedule"}) and task routes (name -> queue).
 
-    Routes map a task name or a glob ("sensors.*") to {"queue": ...}; an exact
+    Routes map a task name or a glob ("<app>.*") to {"queue": ...}; an exact
     name wins over a glob, whatever the order. Registering the same entry
     again is harmless; a different entry under a taken name is a mistake.
     """
