@@ -19,6 +19,7 @@ from civic import services as civic_services
 from civic.evidence import evidence_stale_sweep
 from civic.models import Area, Challenge, Evidence, EvidencePeriod
 from civic.periods import last_complete_season_year
+from civic.workflow import transition
 from sensors import services
 from sensors.ingest import ParsedReading, readings_store
 from sensors.models import Sensor
@@ -154,15 +155,22 @@ def test_a_challenge_created_after_the_readings_gets_figures_within_one_sweep(
     assert moved["night_anomaly"][0] < 0
 
 
-def test_retiring_all_of_a_neighbourhood_s_sensors_removes_its_figures(network, neighbourhood):
+def test_retiring_all_of_a_neighbourhood_s_sensors_removes_its_figures(
+    network, neighbourhood, officer
+):
     assert season_figures(area=neighbourhood)
 
     for sensor in network:
-        sensor.status = Sensor.Status.RETIRED
-        sensor.save(update_fields=["status"])
+        transition(sensor, Sensor.Status.RETIRED, actor=officer, note="Taken down")
     evidence_stale_sweep(older_than=timedelta(0))
 
     assert not Evidence.objects.filter(area=neighbourhood, source="sensors").exists()
+
+    # Reactivating one brings the neighbourhood's figures back (from that sensor).
+    transition(network[0], Sensor.Status.ACTIVE, actor=officer, note="Back up")
+    evidence_stale_sweep(older_than=timedelta(0))
+
+    assert season_figures(area=neighbourhood)["sensor_count"][0] == 1
 
 
 def test_a_soil_only_challenge_gets_a_wet_rank(officer, neighbourhood, flooding):
