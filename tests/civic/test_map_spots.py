@@ -89,7 +89,10 @@ def test_the_warmest_and_wettest_neighbourhoods_are_listed_in_order(client, spot
         "Westenholte: wet feet 4 hours",
     ]
     year = shown_season().start.year
-    assert f"Means per neighbourhood, warm season {year} (1 May \N{EN DASH} 30 September {year})" in html
+    assert (
+        f"Means per neighbourhood, warm season {year} (1 May \N{EN DASH} 30 September {year})"
+        in html
+    )
 
 
 def test_neighbourhoods_with_fewer_than_three_sensors_are_never_listed(client, spots):
