@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # name -> task: the core's entry from the settings, the apps' from their AppConfig.ready().
 EXPECTED = {
     "notifications-sweep": "civic.notifications_sweep",
+    "evidence-sweep": "civic.evidence_sweep",
+    "periods-roll": "civic.periods_roll",
     "sensors-dirty-days-sweep": "sensors.sweep_dirty_days",
     "sensors-month-qc": "sensors.month_qc",
     "sensors-reading-imports-sweep": "sensors.sweep_reading_imports",
@@ -84,5 +86,5 @@ def test_each_task_is_sent_to_its_apps_queue(task, queue):
 def test_the_core_settings_name_no_app_job():
     tasks = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
 
-    assert tasks == ["civic.notifications_sweep"]
+    assert tasks == ["civic.notifications_sweep", "civic.evidence_sweep", "civic.periods_roll"]
     assert not getattr(settings, "CELERY_TASK_ROUTES", None)
