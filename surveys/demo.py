@@ -15,8 +15,9 @@ the officer publishes.
 Answers go through the real path (surveys.answering.response_submit), so
 they are validated, get their neighbourhood and make their concerns like a
 resident's; only the dates are spread over the weeks the survey has been
-open afterwards. At the end the survey signal is computed once, so the
-challenges show survey evidence.
+open afterwards. It opened OPEN_DAYS before the day of loading and stays open
+three weeks more, so a visitor can answer it whatever the date. At the end
+the survey signal is computed once, so the challenges show survey evidence.
 
 Deterministic (one seeded generator, also for the codes) and idempotent: a
 second run finds the survey by its title and skips. All in one transaction,
@@ -55,6 +56,7 @@ RESPONDENTS = 300
 TITLE_NL = "Hitte en water in Stadshagen"
 TITLE_EN = "Heat and water in Stadshagen"
 OPEN_DAYS = 28
+PREPARED_DAYS = 7  # the survey and its letters, before it opened
 SIGNED_IN_SHARE = 0.3
 CODES_USED_SHARE = 0.6  # of each neighbourhood's letters, this share comes back
 CONSENT_SHARE = 0.5
@@ -338,7 +340,14 @@ def _codes(rng: random.Random, count: int) -> list[str]:
 
 
 def _spread_dates(survey: Survey, rng: random.Random, opens_at) -> None:
-    """Answers came in over the weeks the survey has been open, most after the letters."""
+    """Answers came in over the weeks the survey has been open, most after the letters.
+
+    The survey and its letters were made PREPARED_DAYS before it opened, so no
+    code reads as used before it was made.
+    """
+    prepared = opens_at - timedelta(days=PREPARED_DAYS)
+    Survey.objects.filter(pk=survey.pk).update(created_at=prepared)
+    Invitation.objects.filter(survey=survey).update(created_at=prepared)
     responses = list(Response.objects.filter(survey=survey).order_by("pk"))
     for response in responses:
         days = min(OPEN_DAYS - 1, rng.expovariate(1 / 6))

@@ -1,8 +1,13 @@
 """The survey demo tells the Stadshagen story, through the real answering path, and only once."""
 
+from datetime import date, datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
+import pytest
+import time_machine
 from django.core.management import call_command
+from django.db.models import Max, Min
 
 from civic.models import Challenge, Concern, Evidence, User
 from surveys import demo
@@ -65,3 +70,31 @@ def test_a_small_survey_demo_tells_the_story_and_loads_once(db):
         User.objects.count(),
         Survey.objects.count(),
     )
+
+
+@pytest.mark.parametrize("today", [date(2027, 2, 15), date(2027, 10, 2)])
+def test_the_demo_timeline_reads_right_on_any_date(db, today):
+    now = datetime(today.year, today.month, today.day, 12, tzinfo=ZoneInfo("Europe/Amsterdam"))
+
+    with time_machine.travel(now, tick=False):
+        call_command("load_demo", "--core-only", stdout=StringIO())
+        demo.load_demo(progress=lambda message: None, respondents=60)
+
+    # Residents' concerns of the last months came first, the challenges made of them after.
+    concerns = Concern.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+    challenges = Challenge.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+    assert now - timedelta(days=121) < concerns["first"]
+    assert concerns["last"] < challenges["first"] and challenges["last"] <= now
+    # The survey was made with its letters, then opened, then answered; it is open today.
+    survey = Survey.objects.get(title_nl=demo.TITLE_NL)
+    assert survey.created_at < survey.opens_at < now < survey.closes_at
+    letters = Invitation.objects.filter(survey=survey)
+    assert letters.aggregate(last=Max("created_at"))["last"] <= survey.opens_at
+    used = letters.aggregate(first=Min("used_at"), last=Max("used_at"))
+    answered = Response.objects.aggregate(first=Min("submitted_at"), last=Max("submitted_at"))
+    assert survey.opens_at <= used["first"] and used["last"] <= now
+    assert survey.opens_at <= answered["first"] and answered["last"] <= now
+    for concern in Concern.objects.filter(source=Concern.Source.SURVEY).select_related(
+        "survey_answer__response"
+    ):
+        assert concern.created_at == concern.survey_answer.response.submitted_at

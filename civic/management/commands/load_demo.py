@@ -18,7 +18,10 @@ class Command(BaseCommand):
             "--core-only", action="store_true", help="Skip the apps' demo data (sensors, ...)."
         )
         parser.add_argument(
-            "--sensor-days", type=int, default=None, help="Days of sensor readings (default 92)."
+            "--sensor-days",
+            type=int,
+            default=None,
+            help="Days of sensor readings (default: all of the summer).",
         )
 
     def handle(self, *args, **options):
