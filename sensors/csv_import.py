@@ -160,7 +160,8 @@ def _lines(file) -> Iterator[str]:
         yield text
 
 
-def _sniff_delimiter(header_line: str) -> str:
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter of a CSV file from its header line: `,`, `;` or a tab."""
     # The column names hold none of the candidates, so the most frequent one is the delimiter.
     counts = {delimiter: header_line.count(delimiter) for delimiter in DELIMITERS}
     best = max(counts, key=counts.get)
@@ -198,7 +199,7 @@ def _chunks(
             _("The first line must be the header: %(columns)s.") % {"columns": ",".join(COLUMNS)},
         )
         return
-    delimiter = _sniff_delimiter(header_line)
+    delimiter = sniff_delimiter(header_line)
     reader = csv.reader(chain([header_line], lines), delimiter=delimiter)
     header = [name.strip().lower() for name in next(reader)]
     needed = COLUMNS[1:] if sensor is not None else COLUMNS

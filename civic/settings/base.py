@@ -242,6 +242,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "QuantityEnum": "sensors.quantities.QUANTITY_CHOICES",
+        # Two apps' fields are named "kind"; these keep both enums' names stable.
+        "KindEnum": "surveys.models.Question.Kind",
+        "SensorKindEnum": "sensors.models.Sensor.Kind",
         # The "type" of a paginated FeatureCollection (civic.api.schema).
         "GisFeatureCollectionEnum": ["FeatureCollection"],
     },
