@@ -512,7 +512,7 @@ def test_an_officer_registers_a_file_and_downloads_the_tokens_once(
     assert response.status_code == 302
     assert response["Location"] == f"{URL}{registration.pk}/"
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "2 sensors registered from sensors.csv" in page
+    assert "2 sensors were registered from sensors.csv" in page
     assert "Download the device tokens (once)" in page
     assert f'action="{URL}{registration.pk}/tokens/"' in page
     assert "<td>garden-1</td>" in page and "<td>Werkeren</td>" in page
