@@ -67,6 +67,8 @@ class Sensor(models.Model):
         max_length=10,
         choices=Kind.choices,
         default=Kind.OTHER,
+        # Also in the database: the benchmark and other SQL insert sensors without it.
+        db_default=Kind.OTHER,
         help_text=_(
             "Where it hangs: a resident's garden (needs its host as owner), a lamp post "
             "(the municipality's, no owner), a school, or elsewhere."
