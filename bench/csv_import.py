@@ -230,7 +230,9 @@ def write_results(r: dict) -> None:
     rows = r["rows"]
     copy_s, import_s = median(r["copy"]), median(r["import"])
     ratio = copy_s / import_s
-    runs = ", ".join(f"{c:.1f} / {i:.1f} s" for c, i in zip(r["copy"], r["import"], strict=True))
+    runs = ", ".join(
+        f"{c:.1f} / {i:.1f} s ({c / i:.2f}x)" for c, i in zip(r["copy"], r["import"], strict=True)
+    )
     lines = [
         "# Readings CSV import against COPY (bench/csv_import.py)",
         "",
