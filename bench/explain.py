@@ -93,13 +93,13 @@ def main() -> None:
     explain(
         "ingest_10000",
         ingest._INGEST_SQL,
-        {
-            "sensor": cursor_sensor,
-            "q": ["air_temperature"] * len(times),
-            "t": times,
-            "v": [20.0] * len(times),
-            "tz": tz,
-        },
+        ingest._ingest_params(
+            [cursor_sensor] * len(times),
+            ["air_temperature"] * len(times),
+            times,
+            [20.0] * len(times),
+            [cursor_sensor],
+        ),
     )
     # (b)/(c) one batch of the daily recompute: the last day of every sensor, and 5,000 sensor-days
     params = {

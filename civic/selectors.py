@@ -1,10 +1,11 @@
 """Read-side queries of the civic core, each aware of who is asking."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import MultiPoint, Point
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from civic.models import (
@@ -39,6 +40,26 @@ def point_in_municipality(*, point: Point) -> bool:
     municipalities = Area.objects.filter(kind=Area.Kind.MUNICIPALITY)
     scope = municipalities if municipalities.exists() else Area.objects.all()
     return scope.filter(geometry__intersects=point).exists()
+
+
+def areas_for_points(*, points: Sequence[Point]) -> list[Area | None]:
+    """area_for_point for many points, with one query: the areas touching any of them."""
+    if not points:
+        return []
+    candidates = Area.objects.filter(geometry__intersects=MultiPoint(list(points), srid=4326))
+    shapes = [(area, area.geometry.prepared) for area in candidates.order_by(_KIND_DEPTH, "pk")]
+    return [next((area for area, shape in shapes if shape.intersects(p)), None) for p in points]
+
+
+def points_in_municipality(*, points: Sequence[Point]) -> list[bool]:
+    """point_in_municipality for many points, with two queries."""
+    if not points:
+        return []
+    municipalities = Area.objects.filter(kind=Area.Kind.MUNICIPALITY)
+    scope = municipalities if municipalities.exists() else Area.objects.all()
+    touching = scope.filter(geometry__intersects=MultiPoint(list(points), srid=4326))
+    shapes = [area.geometry.prepared for area in touching]
+    return [any(shape.intersects(p) for shape in shapes) for p in points]
 
 
 def themes_active() -> QuerySet[Theme]:

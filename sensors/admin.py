@@ -1,5 +1,6 @@
 """Admin of the sensor network: sensors, tokens (hash only), readings, imports, pending work."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -11,7 +12,15 @@ from civic import selectors as civic_selectors
 from civic.admin import move_action
 from civic.admin_lookups import DeclaredLookupsOnly
 from sensors import services
-from sensors.models import DeviceToken, DirtyDay, Reading, ReadingImport, Sensor
+from sensors.models import (
+    DeviceToken,
+    DirtyDay,
+    Reading,
+    ReadingImport,
+    Sensor,
+    SensorRegistration,
+)
+from sensors.quantities import QUANTITIES
 
 
 class DeviceTokenInline(admin.TabularInline):
@@ -46,10 +55,42 @@ def revoke_tokens(modeladmin, request, queryset):
     modeladmin.message_user(request, _("Tokens revoked."))
 
 
+class SensorAdminForm(forms.ModelForm):
+    """The admin's sensor form, holding kind and owner to the rule registration holds them to."""
+
+    class Meta:
+        model = Sensor
+        fields = "__all__"  # noqa: DJ007 (the admin's fieldsets decide what is shown)
+
+    def clean(self):
+        data = super().clean()
+        if "kind" in data and "owner" in data:
+            _fields, errors = services.sensor_fields_check(
+                external_id=data.get("external_id") or "-",
+                kind=data["kind"],
+                hardware=data.get("hardware") or Sensor.Hardware.NATIVE,
+                quantities=data.get("quantities") or list(QUANTITIES)[:1],
+                owner=data["owner"],
+            )
+            if "owner" in errors:
+                self.add_error("owner", errors["owner"])
+        return data
+
+
 @admin.register(Sensor)
 class SensorAdmin(DeclaredLookupsOnly, LeafletGeoAdmin):
-    list_display = ["external_id", "name", "hardware", "owner", "area", "status", "last_seen_at"]
-    list_filter = ["status", "hardware", "area", "exposure", "surface"]
+    form = SensorAdminForm
+    list_display = [
+        "external_id",
+        "name",
+        "kind",
+        "hardware",
+        "owner",
+        "area",
+        "status",
+        "last_seen_at",
+    ]
+    list_filter = ["status", "kind", "hardware", "area", "exposure", "surface"]
     search_fields = ["external_id", "name", "owner__username", "owner__email"]
     # The status changes only through the workflow (sensors.workflow): by the actions
     # here, the owner, or the service itself (silent, reporting again), each with an event.
@@ -58,6 +99,7 @@ class SensorAdmin(DeclaredLookupsOnly, LeafletGeoAdmin):
         "status_history",
         "public_location",
         "area",
+        "registration",
         "last_seen_at",
         "created_at",
     ]
@@ -160,6 +202,43 @@ class ReadingImportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         "queued_at",
         "started_at",
         "finished_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SensorRegistration)
+class SensorRegistrationAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
+    """Read-only: who registered which file of sensors, and whether its tokens were fetched.
+
+    The sealed tokens file is never shown (it is useless without its pad in Redis anyway).
+    """
+
+    list_display = [
+        "file_name",
+        "created_by",
+        "sensor_count",
+        "created_at",
+        "tokens_expire_at",
+        "tokens_downloaded_at",
+    ]
+    search_fields = ["file_name", "created_by__username", "created_by__email"]
+    date_hierarchy = "created_at"
+    fields = [
+        "file_name",
+        "created_by",
+        "sensor_count",
+        "created_at",
+        "tokens_expire_at",
+        "tokens_downloaded_at",
     ]
     readonly_fields = fields
 

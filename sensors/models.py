@@ -7,13 +7,14 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import BrinIndex
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sensors.quantities import QUANTITY_CHOICES
 
 
 class Sensor(models.Model):
-    """A garden sensor or a lamp-post station.
+    """A sensor in a garden, on a lamp post, at a school or elsewhere.
 
     `location` is exact and private (only its owner and officers see it);
     `public_location` is the centre of its 100 m grid cell, computed once when
@@ -21,6 +22,12 @@ class Sensor(models.Model):
     the garden. `area` is the area holding `public_location`, not `location`:
     the sensor is named and counted there (sensors.services.sensor_public_place).
     """
+
+    class Kind(models.TextChoices):
+        GARDEN = "garden", _("garden")
+        LAMP_POST = "lamp_post", _("lamp post")
+        SCHOOL = "school", _("school")
+        OTHER = "other", _("other")
 
     class Hardware(models.TextChoices):
         NATIVE = "native", _("own firmware (native API)")
@@ -55,6 +62,18 @@ class Sensor(models.Model):
         help_text=_("The id the device reports itself with (TTN device id, chip id, ...)."),
     )
     name = models.CharField(_("name"), max_length=100, blank=True)
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.OTHER,
+        # Also in the database: the benchmark and other SQL insert sensors without it.
+        db_default=Kind.OTHER,
+        help_text=_(
+            "Where it hangs: a resident's garden (needs its host as owner), a lamp post "
+            "(the municipality's, no owner), a school, or elsewhere."
+        ),
+    )
     hardware = models.CharField(_("hardware"), max_length=20, choices=Hardware.choices)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -90,6 +109,14 @@ class Sensor(models.Model):
     )
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    registration = models.ForeignKey(
+        "SensorRegistration",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sensors",
+        verbose_name=_("registered from file"),
+    )
 
     class Meta:
         verbose_name = _("sensor")
@@ -98,6 +125,50 @@ class Sensor(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.external_id
+
+
+class SensorRegistration(models.Model):
+    """A file of sensors an officer registered at once, and its one-time file of device tokens.
+
+    The tokens file (CSV: device_id, token) is kept only until its first
+    download or `tokens_expire_at`, whichever comes first, and never readable:
+    `tokens_sealed` is the file XORed with a one-time pad of random bytes that
+    lives only in Redis (with the same expiry). A dump of the database alone, or
+    of Redis alone, reveals no token (sensors.bulk_registration).
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="sensor_registrations",
+        verbose_name=_("registered by"),
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sensor_count = models.PositiveIntegerField(_("sensors"))
+    tokens_sealed = models.BinaryField(_("sealed tokens file"), default=b"", editable=False)
+    tokens_expire_at = models.DateTimeField(_("tokens file expires at"), null=True, blank=True)
+    tokens_downloaded_at = models.DateTimeField(
+        _("tokens file downloaded at"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("sensor registration from a file")
+        verbose_name_plural = _("sensor registrations from files")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.sensor_count})"
+
+    @property
+    def tokens_waiting(self) -> bool:
+        """Whether the tokens file can still be downloaded (not yet taken, not expired)."""
+        return (
+            self.tokens_downloaded_at is None
+            and self.tokens_expire_at is not None
+            and self.tokens_expire_at > timezone.now()
+        )
 
 
 class DeviceToken(models.Model):

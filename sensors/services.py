@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic import selectors as civic_selectors
-from civic.cells import cell_centre
+from civic.cells import cell_centre, cell_centres
 from civic.models import Area
 from civic.roles import RESIDENT, is_staff_member, user_has_role
 from civic.services import location_clean
@@ -32,8 +33,14 @@ def sensor_public_place(location: Point) -> tuple[Point, Area | None]:
     neighbourhood boundary, that would tell everyone which side it lies on.
     Computed once per location (on registering or moving), never per request.
     """
-    public_location = public_location_for(location)
-    return public_location, civic_selectors.area_for_point(point=public_location)
+    return sensor_public_places([location])[0]
+
+
+def sensor_public_places(locations: Sequence[Point]) -> list[tuple[Point, Area | None]]:
+    """sensor_public_place for many locations, with one query for all their areas."""
+    centres = cell_centres(locations)
+    areas = civic_selectors.areas_for_points(points=centres)
+    return list(zip(centres, areas, strict=True))
 
 
 def _clean_quantities(quantities: Iterable[str]) -> list[str]:
@@ -46,6 +53,76 @@ def _clean_quantities(quantities: Iterable[str]) -> list[str]:
     return codes
 
 
+def _one_of(choices: type[models.TextChoices]) -> str:
+    return _("Use one of: %(codes)s.") % {"codes": ", ".join(choices.values)}
+
+
+EXTERNAL_ID_MAX = Sensor._meta.get_field("external_id").max_length
+NAME_MAX = Sensor._meta.get_field("name").max_length
+HEIGHT_RANGE_M = (0, 30)
+
+
+def sensor_fields_check(
+    *,
+    external_id: str,
+    kind: str,
+    hardware: str,
+    quantities: Iterable[str],
+    owner=None,
+    name: str = "",
+    height_m: float | None = None,
+    exposure: str = "",
+    surface: str = "",
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Check a sensor's fields, all but its location and whether its device id is taken.
+
+    Returns (cleaned fields, errors by field). Shared by sensor_register and the
+    registration from a file (sensors.bulk_registration), so both refuse the
+    same things in the same words. An empty `kind` means a garden when the
+    sensor has an owner, else "other". A garden needs its host as owner; a lamp
+    post is the municipality's and has none.
+    """
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {
+        "name": (name or "").strip(),
+        "hardware": hardware,
+        "owner": owner,
+        "height_m": height_m,
+        "exposure": exposure or "",
+        "surface": surface or "",
+    }
+    external_id = (external_id or "").strip()
+    if not external_id:
+        errors["external_id"] = [_("Give the device id.")]
+    elif len(external_id) > EXTERNAL_ID_MAX:
+        errors["external_id"] = [_("Use at most %(n)d characters.") % {"n": EXTERNAL_ID_MAX}]
+    cleaned["external_id"] = external_id
+    kind = kind or (Sensor.Kind.GARDEN if owner is not None else Sensor.Kind.OTHER)
+    if kind not in Sensor.Kind.values:
+        errors["kind"] = [_one_of(Sensor.Kind)]
+    elif kind == Sensor.Kind.GARDEN and owner is None:
+        errors["owner"] = [_("A garden sensor needs its host as its owner.")]
+    elif kind == Sensor.Kind.LAMP_POST and owner is not None:
+        errors["owner"] = [_("A lamp post is the municipality's: leave the owner empty.")]
+    cleaned["kind"] = kind
+    if hardware not in Sensor.Hardware.values:
+        errors["hardware"] = [_("Unknown hardware.") + " " + _one_of(Sensor.Hardware)]
+    try:
+        cleaned["quantities"] = _clean_quantities(quantities)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if len(cleaned["name"]) > NAME_MAX:
+        errors["name"] = [_("Use at most %(n)d characters.") % {"n": NAME_MAX}]
+    low, high = HEIGHT_RANGE_M
+    if height_m is not None and not (low <= height_m <= high):
+        errors["height_m"] = [_("Give a height between 0 and 30 m.")]
+    if cleaned["exposure"] not in ("", *Sensor.Exposure.values):
+        errors["exposure"] = [_one_of(Sensor.Exposure)]
+    if cleaned["surface"] not in ("", *Sensor.Surface.values):
+        errors["surface"] = [_one_of(Sensor.Surface)]
+    return cleaned, errors
+
+
 def sensor_register(
     *,
     actor,
@@ -54,6 +131,7 @@ def sensor_register(
     quantities: Iterable[str],
     location: Point,
     owner=None,
+    kind: str = "",
     name: str = "",
     height_m: float | None = None,
     exposure: str = "",
@@ -70,41 +148,33 @@ def sensor_register(
         owner = actor
     else:
         raise PermissionDenied(_("Only residents and officers register sensors."))
-    errors: dict[str, list] = {}
+    fields, errors = sensor_fields_check(
+        external_id=external_id,
+        kind=kind,
+        hardware=hardware,
+        quantities=quantities,
+        owner=owner,
+        name=name,
+        height_m=height_m,
+        exposure=exposure,
+        surface=surface,
+    )
     cleaned_location = None
     try:
         cleaned_location = location_clean(location)
     except ValidationError as error:
         errors.update(error.message_dict)
-    try:
-        quantities = _clean_quantities(quantities)
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    external_id = (external_id or "").strip()
-    if not external_id:
-        errors["external_id"] = [_("Give the device id.")]
-    elif Sensor.objects.filter(external_id=external_id).exists():
+    if (
+        "external_id" not in errors
+        and Sensor.objects.filter(external_id=fields["external_id"]).exists()
+    ):
         errors["external_id"] = [_("A sensor with this device id is already registered.")]
-    if hardware not in Sensor.Hardware.values:
-        errors["hardware"] = [_("Unknown hardware.")]
-    if height_m is not None and not (0 <= height_m <= 30):
-        errors["height_m"] = [_("Give a height between 0 and 30 m.")]
     if errors:
         raise ValidationError(errors)
     public_location, area = sensor_public_place(cleaned_location)
     with transaction.atomic():
         sensor = Sensor.objects.create(
-            external_id=external_id,
-            name=name,
-            hardware=hardware,
-            owner=owner,
-            quantities=quantities,
-            location=cleaned_location,
-            public_location=public_location,
-            area=area,
-            height_m=height_m,
-            exposure=exposure,
-            surface=surface,
+            **fields, location=cleaned_location, public_location=public_location, area=area
         )
         raw = device_token_issue(sensor=sensor)
     return sensor, raw

@@ -23,9 +23,9 @@ from sensors.models import ReadingImport, Sensor
 from sensors.reading_imports import reading_import_create
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-# Files up to this size are imported during the request (~22,000 rows/s, so a
-# couple of seconds); larger ones in the background. settings.SENSORS_CSV_SYNC_MAX_BYTES
-# overrides it.
+# Files up to this size (~40,000 rows) are imported during the request, in about
+# a second (bench/csv_import.py); larger ones in the background.
+# settings.SENSORS_CSV_SYNC_MAX_BYTES overrides it.
 SYNC_MAX_BYTES = 2 * 1024 * 1024
 # Row errors shown on the page; the rest are counted.
 SHOWN_ERRORS = 50

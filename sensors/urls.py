@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sensors import views
+from sensors import registration_views, views
 from sensors.upload_views import upload as upload_view
 
 app_name = "sensors"
@@ -12,4 +12,13 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("<int:pk>/readings.csv", views.readings_csv, name="readings_csv"),
 ]
-urlpatterns += [path("upload/", upload_view, name="upload")]
+urlpatterns += [
+    path("upload/", upload_view, name="upload"),
+    path("register/", registration_views.register, name="register"),
+    path("register/<int:pk>/", registration_views.registration, name="registration"),
+    path(
+        "register/<int:pk>/tokens/",
+        registration_views.registration_tokens,
+        name="registration_tokens",
+    ),
+]

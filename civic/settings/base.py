@@ -242,9 +242,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "QuantityEnum": "sensors.quantities.QUANTITY_CHOICES",
-        # Three serializers have a "kind" (periods, survey questions, areas inline).
+        # Three serializers have a "kind" (periods, survey questions, sensors; areas
+        # inline): these keep each enum's name stable.
         "PeriodKindEnum": "civic.models.EvidencePeriod.Kind",
         "QuestionKindEnum": "surveys.models.Question.Kind",
+        "SensorKindEnum": "sensors.models.Sensor.Kind",
         # The "type" of a paginated FeatureCollection (civic.api.schema).
         "GisFeatureCollectionEnum": ["FeatureCollection"],
     },

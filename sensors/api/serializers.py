@@ -1,5 +1,6 @@
 """Serializers of the sensors API; exact locations only for the owner and officers."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
@@ -7,7 +8,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from civic.api.serializers import PointInputField
 from civic.roles import is_staff_member
-from sensors.models import Sensor
+from sensors.models import Sensor, SensorRegistration
 from sensors.quantities import QUANTITY_CHOICES
 from sensors.workflow import SENSOR_WORKFLOW
 
@@ -56,6 +57,7 @@ class SensorSerializer(GeoFeatureModelSerializer):
         fields = [
             "id",
             "name",
+            "kind",
             "hardware",
             "quantities",
             "area",
@@ -106,6 +108,13 @@ class RegisteredSensorSerializer(SensorSerializer):
 class SensorInputSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=100)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(
+        choices=Sensor.Kind.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Where it hangs; by default a garden when it has an owner, else other.",
+    )
     hardware = serializers.ChoiceField(choices=Sensor.Hardware.choices)
     quantities = serializers.ListField(
         child=serializers.ChoiceField(choices=QUANTITY_CHOICES), allow_empty=False
@@ -152,3 +161,45 @@ class IngestResultSerializer(serializers.Serializer):
         required=False,
         help_text="TTN and sensor.community: the values of the payload that are not stored.",
     )
+
+
+class RegistrationFileSerializer(serializers.Serializer):
+    """A CSV or GeoJSON file of sensors (see sensors.bulk_registration for its columns)."""
+
+    file = serializers.FileField(
+        allow_empty_file=False,
+        help_text="CSV (device_id, kind, owner_email, quantities, latitude, longitude; "
+        "optional name, height_m, exposure, surface, hardware) or a GeoJSON FeatureCollection "
+        "of Point features with those properties. At most 5 MB.",
+    )
+
+
+class SensorRegistrationSerializer(serializers.ModelSerializer):
+    """Sensors registered from a file, and where to fetch their device tokens once."""
+
+    registered_by = serializers.SlugRelatedField(
+        source="created_by", slug_field="username", read_only=True
+    )
+    sensors = serializers.SlugRelatedField(
+        many=True, slug_field="external_id", read_only=True, help_text="Their device ids."
+    )
+    tokens_url = serializers.SerializerMethodField(
+        help_text="POST here (once, before tokens_expire_at) for the CSV file device_id,token."
+    )
+
+    class Meta:
+        model = SensorRegistration
+        fields = [
+            "id",
+            "file_name",
+            "registered_by",
+            "created_at",
+            "sensor_count",
+            "sensors",
+            "tokens_expire_at",
+            "tokens_downloaded_at",
+            "tokens_url",
+        ]
+
+    def get_tokens_url(self, obj) -> str:
+        return reverse("sensor-registration-tokens", args=[obj.pk])

@@ -17,5 +17,15 @@ urlpatterns = [
         webhooks.SensorCommunityView.as_view(),
         name="ingest-sensor-community",
     ),
+    path(
+        "sensor-registrations/",
+        views.SensorRegistrationsView.as_view(),
+        name="sensor-registrations",
+    ),
+    path(
+        "sensor-registrations/<int:pk>/tokens/",
+        views.SensorRegistrationTokensView.as_view(),
+        name="sensor-registration-tokens",
+    ),
     path("", include(router.urls)),
 ]

@@ -1,21 +1,30 @@
 """Thin API views of the sensors app."""
 
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from civic.api.parsers import MultiPartParser
 from civic.api.periods import PERIOD_PARAM, requested_period
 from civic.api.serializers import transition_input_serializer
 from civic.api.views import PeriodFeaturePagination, transition_from_request
 from civic.roles import is_staff_member
-from sensors import ingest, selectors, services
+from sensors import bulk_registration, ingest, selectors, services
 from sensors.api import serializers as s
 from sensors.api.auth import DeviceTokenAuthentication, IsDevice
-from sensors.models import Sensor
+from sensors.models import Sensor, SensorRegistration
 
 
 class SensorPermission(BasePermission):
@@ -137,3 +146,116 @@ def ingest_response(request, records, ignored: list[str] | None = None) -> Respo
     if ignored is not None:
         body["ignored"] = ignored
     return Response(body, status=status.HTTP_201_CREATED if result.stored else status.HTTP_200_OK)
+
+
+class IsOfficer(BasePermission):
+    """Policy officers and administrators only."""
+
+    def has_permission(self, request, view) -> bool:
+        return is_staff_member(request.user)
+
+
+class FileTooLarge(APIException):
+    """413: a file larger than the service takes."""
+
+    status_code = 413
+    default_code = "file_too_large"
+
+
+_ERROR = inline_serializer("Unavailable", {"detail": serializers.CharField()})
+
+
+class SensorRegistrationsView(APIView):
+    """Officers register many sensors at once from a CSV or GeoJSON file; all or none."""
+
+    permission_classes = [IsOfficer]
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": s.RegistrationFileSerializer},
+        responses={
+            201: s.SensorRegistrationSerializer,
+            400: OpenApiResponse(
+                description='A bad file: {"file": ["…"]}, or every bad row and field, '
+                'nothing registered: {"lines": {"<CSV line>": {"<column>": ["…"]}}} or '
+                '{"features": {"<feature number>": {"<property>": ["…"]}}}.'
+            ),
+            413: OpenApiResponse(description="The file is larger than 5 MB."),
+            503: OpenApiResponse(
+                response=_ERROR,
+                description="The tokens file could not be set aside; nothing was registered.",
+            ),
+        },
+    )
+    def post(self, request):
+        """Register every sensor of the file, or none; the tokens file waits at `tokens_url`."""
+        data = s.RegistrationFileSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["file"]
+        if upload.size > bulk_registration.MAX_FILE_BYTES:
+            raise FileTooLarge(
+                _("The file is %(size)s; send at most %(limit)s.")
+                % {
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(bulk_registration.MAX_FILE_BYTES),
+                }
+            )
+        try:
+            registration, _none = bulk_registration.sensors_register_file(
+                actor=request.user, content=upload.read(), file_name=upload.name or ""
+            )
+        except bulk_registration.RegistrationRejected as rejected:
+            return Response(rejected.as_api(), status=status.HTTP_400_BAD_REQUEST)
+        except bulk_registration.TokensNotHeld:
+            return Response(
+                {"detail": _("The device tokens could not be set aside; nothing was registered.")},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        body = s.SensorRegistrationSerializer(registration, context={"request": request})
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
+
+class _CsvOrJSONError(BaseContentNegotiation):
+    """The tokens file goes out as CSV whatever the client accepts; an error is JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class SensorRegistrationTokensView(APIView):
+    """The device tokens of a registration from a file, as CSV, exactly once."""
+
+    permission_classes = [IsOfficer]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = _CsvOrJSONError
+
+    @extend_schema(
+        request=None,
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                response=OpenApiTypes.STR,
+                description="CSV with the header device_id,token and one line per sensor.",
+            ),
+            404: OpenApiResponse(description="No such registration of this officer."),
+            410: OpenApiResponse(
+                response=_ERROR,
+                description="Downloaded already, or expired: the file is not kept.",
+            ),
+        },
+    )
+    def post(self, request, pk: int):
+        """Download the tokens file: the first call gets it, later ones 410."""
+        registration = get_object_or_404(SensorRegistration, pk=pk, created_by=request.user)
+        try:
+            tokens_csv = bulk_registration.registration_tokens_take(registration=registration)
+        except bulk_registration.TokensGone as gone:
+            return Response({"detail": str(gone)}, status=status.HTTP_410_GONE)
+        response = HttpResponse(tokens_csv, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="device-tokens-{registration.pk}.csv"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response

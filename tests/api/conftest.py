@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from civic import services, workflow
 from civic.models import Area, Challenge, Concern
+from sensors import bulk_registration
 from sensors import services as sensor_services
 from sensors.models import Sensor
 from surveys import answering
@@ -247,6 +248,15 @@ def build_world() -> ApiWorld:
         location=near(-0.001, -0.001),
     )
     tokens["device"] = device_token
+    # Lamp posts registered from a file by the officer, whose tokens wait for download.
+    lamp_posts, _held = bulk_registration.sensors_register_file(
+        actor=officer,
+        content=(
+            "device_id,kind,quantities,latitude,longitude\n"
+            f"paal-01,lamp_post,air_temperature,{CENTRE[1] + 0.003},{CENTRE[0] - 0.003}\n"
+        ).encode(),
+        file_name="palen.csv",
+    )
 
     return ApiWorld(
         tokens=tokens,
@@ -257,6 +267,7 @@ def build_world() -> ApiWorld:
             "challenges": [draft.pk, opened.pk, prioritised.pk],
             "surveys": [draft_survey.pk, open_survey.pk, closed_survey.pk],
             "sensors": [garden.pk, station.pk, retired.pk],
+            "sensor-registrations": [lamp_posts.pk],
         },
         values={
             "theme": ["heat", "flooding"],

@@ -18,7 +18,7 @@ from civic import services, workflow
 from civic.evidence import evidence_mark_stale
 from civic.models import Challenge, Concern
 from civic.periods import to_date_period
-from sensors import ingest
+from sensors import bulk_registration, ingest
 from sensors import services as sensor_services
 from sensors.models import ReadingImport
 from surveys import answering
@@ -233,6 +233,15 @@ def every_model(
     )
     ReadingImport.objects.create(
         uploaded_by=officer, original_name="juli.csv", size=120, queued_at=timezone.now()
+    )
+    # A lamp post registered from a file: no owner, nothing private beyond its place.
+    bulk_registration.sensors_register_file(
+        actor=officer,
+        content=(
+            "device_id,kind,quantities,latitude,longitude\n"
+            f"lamp-001,lamp_post,air_temperature,{CENTRE[1] - 0.002},{CENTRE[0] - 0.002}\n"
+        ).encode(),
+        file_name="lantaarnpalen.csv",
     )
     Token.objects.create(user=resident)
     EmailAddress.objects.create(user=resident, email=resident.email, primary=True, verified=True)

@@ -28,6 +28,7 @@ def change_form(sensor: Sensor, **changes) -> dict:
     data = {
         "external_id": sensor.external_id,
         "name": sensor.name,
+        "kind": sensor.kind,
         "hardware": sensor.hardware,
         "owner": sensor.owner_id or "",
         "quantities": ",".join(sensor.quantities),
@@ -178,6 +179,7 @@ def test_adding_a_sensor_in_the_admin_computes_its_public_location(client, offic
     data = {
         "external_id": "lamp-post-1",
         "name": "Lantaarnpaal Werkeren",
+        "kind": "lamp_post",
         "hardware": "station",
         "owner": "",
         "quantities": "air_temperature,precipitation",

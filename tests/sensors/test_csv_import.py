@@ -160,17 +160,19 @@ def test_with_a_chosen_sensor_a_row_of_another_device_is_refused(garden_sensor, 
     assert_nothing_written()
 
 
-def test_progress_is_reported_after_each_stored_chunk(garden_sensor, monkeypatch):
+def test_progress_is_reported_after_each_chunk_through_the_file(garden_sensor, monkeypatch):
     monkeypatch.setattr(csv_import, "CHUNK_ROWS", 2)
     rows = [f"garden-001,air_temperature,2026-07-01T12:{m:02d}:00Z,27.{m}" for m in range(5)]
     calls = []
 
     result = readings_import_csv(
-        file=io.BytesIO(csv_bytes(*rows)), progress=lambda done, total: calls.append((done, total))
+        file=io.BytesIO(csv_bytes(*rows)), progress=lambda rows, share: calls.append((rows, share))
     )
 
     assert result.stored == 5
-    assert calls == [(2, 5), (4, 5), (5, 5)]
+    assert [rows for rows, _share in calls] == [2, 4, 5]
+    shares = [share for _rows, share in calls]
+    assert 0 < shares[0] < shares[1] < shares[2] == 1.0
 
 
 # --- the service: refusing --------------------------------------------------------------
@@ -280,8 +282,8 @@ def test_the_command_stores_the_file_and_shows_progress(garden_sensor, tmp_path,
     call_command("import_readings", str(path), stdout=out)
 
     output = out.getvalue()
-    assert "2/3 rows stored" in output
-    assert "[" + "#" * 30 + "] 100% 3/3 rows stored" in output
+    assert "% 2 rows checked" in output
+    assert "[" + "#" * 30 + "] 100% 3 rows checked" in output
     assert "3 rows read, 3 stored, 0 already present" in output
     assert Reading.objects.count() == 3
 

@@ -333,3 +333,47 @@ def test_one_sensors_token_does_not_authenticate_another(garden_sensor, other_re
 
     assert services.sensor_authenticate(raw_token=raw) == sensor
     assert services.sensor_authenticate(raw_token=other_raw) == other
+
+
+# --- kinds --------------------------------------------------------------------------------
+
+
+def test_a_residents_sensor_is_a_garden_and_a_station_without_owner_is_other(
+    resident, officer, municipality
+):
+    garden, _ = register(resident, "garden-42")
+    station, _ = register(officer, "station-1", hardware="station")
+
+    assert (garden.kind, station.kind) == ("garden", "other")
+
+
+@pytest.mark.parametrize(
+    ("actor", "changes", "field"),
+    [
+        # An officer's garden sensor needs the resident who hosts it.
+        ("officer", {"kind": "garden"}, "owner"),
+        # A resident's own sensor has them as owner: never a lamp post.
+        ("resident", {"kind": "lamp_post"}, "owner"),
+        ("officer", {"kind": "greenhouse"}, "kind"),
+        ("officer", {"exposure": "moonlight"}, "exposure"),
+        ("officer", {"surface": "lava"}, "surface"),
+    ],
+)
+def test_a_kind_owner_or_place_that_does_not_fit_is_refused(
+    request, municipality, actor, changes, field
+):
+    with pytest.raises(ValidationError) as caught:
+        register(request.getfixturevalue(actor), "sensor-1", **changes)
+
+    assert field in caught.value.message_dict
+    assert_nothing_written()
+
+
+def test_an_officer_registers_a_lamp_post_and_a_school_sensor_with_a_teacher(
+    officer, resident, municipality
+):
+    lamp, _ = register(officer, "lamp-1", kind="lamp_post", hardware="station")
+    school, _ = register(officer, "school-1", kind="school", owner=resident)
+
+    assert (lamp.kind, lamp.owner) == ("lamp_post", None)
+    assert (school.kind, school.owner) == ("school", resident)

@@ -23,21 +23,19 @@ class _ProgressBar:
         self.last_percent = -1
         self.drawn = False
 
-    def checking(self, rows: int) -> None:
-        if self.tty:
-            self.out.write("\r" + _("Checked %(rows)d rows …") % {"rows": rows}, ending="")
-            self.out.flush()
-            self.drawn = True
-
-    def __call__(self, done: int, total: int) -> None:
-        percent = done * 100 // total if total else 100
-        filled = BAR_WIDTH * done // total if total else BAR_WIDTH
-        line = "[{}{}] {:3d}% {}".format(
-            "#" * filled,
-            "-" * (BAR_WIDTH - filled),
-            percent,
-            _("%(done)d/%(total)d rows stored") % {"done": done, "total": total},
-        )
+    def __call__(self, rows: int, share: float | None) -> None:
+        if share is None:  # a stream of unknown size: rows only
+            line = _("%(rows)d rows checked") % {"rows": rows}
+            percent = self.last_percent + 1
+        else:
+            percent = int(share * 100)
+            filled = int(BAR_WIDTH * share)
+            line = "[{}{}] {:3d}% {}".format(
+                "#" * filled,
+                "-" * (BAR_WIDTH - filled),
+                percent,
+                _("%(rows)d rows checked") % {"rows": rows},
+            )
         if self.tty:
             self.out.write("\r" + line, ending="")
             self.out.flush()
@@ -77,11 +75,11 @@ class Command(BaseCommand):
                 )
         started = monotonic()
         bar = _ProgressBar(self.stdout)
-        self.stdout.write(_("Checking every row of %(file)s …") % {"file": options["file"]})
+        self.stdout.write(
+            _("Checking and storing every row of %(file)s …") % {"file": options["file"]}
+        )
         try:
-            result = readings_import_csv(
-                file=options["file"], sensor=sensor, progress=bar, checking=bar.checking
-            )
+            result = readings_import_csv(file=options["file"], sensor=sensor, progress=bar)
         except OSError as error:
             bar.finish()
             raise CommandError(str(error)) from error
