@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Avg, Max, Min
 
-from civic.models import Evidence
+from civic.models import Evidence, EvidencePeriod
 from sensors import demo
 from sensors.models import Reading, ReadingFlag, Sensor, SensorDay, SensorMonthFlag
 
@@ -158,10 +158,16 @@ def test_a_short_demo_summer_shows_heat_wet_feet_and_faults_in_any_month(db, tod
     assert flagged_months == {demo.STUCK_ID, demo.SUNNY_ID}
     assert sunny.status == Sensor.Status.ACTIVE
     # The why: less green, warmer nights.
-    slope = Evidence.objects.get(area__code="WK019312", name="green_share_slope_100m")
+    slope = Evidence.objects.get(
+        area__code="WK019312", name="green_share_slope_100m", period__key=f"season-{season}"
+    )
     assert slope.value < 0
     assert slope.details["sensors"] >= 50
     assert Evidence.objects.filter(challenge__isnull=False, name="night_anomaly").exists()
+    # The service found the heat wave itself and computed its figures.
+    wave = EvidencePeriod.objects.get(kind="heat_wave")
+    assert (wave.start, wave.end) == (wave_first, wave_last)
+    assert Evidence.objects.filter(period=wave, name="heat_rank").exists()
 
     with on(today):
         demo.load_demo(progress=print, days=WINDOW_DAYS)
