@@ -154,9 +154,10 @@ def readings_parse(*, sensor: Sensor, records) -> list[ParsedReading]:
 
 
 # One statement (one round trip per batch): insert the new readings (a replay
-# conflicts and adds nothing), mark the (sensor, local day) pairs that got new
-# data as dirty in the same transaction, note that the sensor was heard from,
-# and count what was stored.
+# conflicts and adds nothing), mark the (sensor, local day) and (sensor, local
+# month) pairs that got new data as dirty in the same transaction (the months
+# for the station-month checks, sensors.qc), note that the sensor was heard
+# from, and count what was stored.
 _INGEST_SQL = """
 WITH incoming AS (
     SELECT q, t, v FROM unnest(%(q)b::text[], %(t)b::timestamptz[], %(v)b::float8[]) AS r(q, t, v)
@@ -169,7 +170,12 @@ WITH incoming AS (
     INSERT INTO sensors_dirtyday (sensor_id, day, marked_at)
     SELECT DISTINCT %(sensor)s, (observed_at AT TIME ZONE %(tz)s)::date, now() FROM inserted
     ON CONFLICT (sensor_id, day) DO UPDATE SET marked_at = excluded.marked_at
-    RETURNING 1
+    RETURNING day
+), months AS (
+    INSERT INTO sensors_dirtymonth (sensor_id, month, changes, marked_at)
+    SELECT DISTINCT %(sensor)s, date_trunc('month', day)::date, 1, now() FROM marked
+    ON CONFLICT (sensor_id, month) DO UPDATE
+        SET changes = sensors_dirtymonth.changes + 1, marked_at = excluded.marked_at
 ), seen AS (
     -- hearing from a silent sensor makes it active again; a retired one stays so
     UPDATE sensors_sensor SET last_seen_at = clock_timestamp(),
