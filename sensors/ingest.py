@@ -203,11 +203,12 @@ def readings_parse(*, sensor: Sensor, records) -> list[ParsedReading]:
 
 
 # One statement (one round trip per batch): insert the new readings (a replay
-# conflicts and adds nothing), mark the (sensor, local day) pairs that got new
-# data as dirty in the same transaction, note that the sensors in `seen` were
-# heard from, count what was stored and name those of them that were silent
-# (the caller makes them active again through the workflow). The device API
-# sends one sensor's batch; a file import sends chunks of many sensors
+# conflicts and adds nothing), mark the (sensor, local day) and (sensor, local
+# month) pairs that got new data as dirty in the same transaction (the months
+# for the station-month checks, sensors.qc), note that the sensors in `seen`
+# were heard from, count what was stored and name those of them that were
+# silent (the caller makes them active again through the workflow). The device
+# API sends one sensor's batch; a file import sends chunks of many sensors
 # (ReadingsPipeline).
 _INGEST_SQL = """
 WITH incoming AS (
@@ -223,7 +224,12 @@ WITH incoming AS (
     INSERT INTO sensors_dirtyday (sensor_id, day, marked_at)
     SELECT DISTINCT sensor_id, (observed_at AT TIME ZONE %(tz)s)::date, now() FROM inserted
     ON CONFLICT (sensor_id, day) DO UPDATE SET marked_at = excluded.marked_at
-    RETURNING 1
+    RETURNING sensor_id, day
+), months AS (
+    INSERT INTO sensors_dirtymonth (sensor_id, month, changes, marked_at)
+    SELECT DISTINCT sensor_id, date_trunc('month', day)::date, 1, now() FROM marked
+    ON CONFLICT (sensor_id, month) DO UPDATE
+        SET changes = sensors_dirtymonth.changes + 1, marked_at = excluded.marked_at
 ), seen AS (
     -- a silent sensor becomes active again through the workflow (the caller)
     UPDATE sensors_sensor SET last_seen_at = clock_timestamp()

@@ -1,4 +1,4 @@
-"""Sensors, their device tokens, their readings and the (sensor, day) work markers."""
+"""Sensors, their device tokens, their readings and the (sensor, day / month) work markers."""
 
 import hashlib
 import uuid
@@ -233,6 +233,37 @@ class DirtyDay(models.Model):
         verbose_name = _("day to recompute")
         verbose_name_plural = _("days to recompute")
         constraints = [models.UniqueConstraint(fields=["sensor", "day"], name="dirty_day_once")]
+
+
+class DirtyMonth(models.Model):
+    """A (sensor, local month) whose station-month checks must run again; written with the readings.
+
+    One row per sensor, like DirtyDay, so concurrent ingests of different
+    devices never wait on each other's marker. `changes` counts the ingests
+    since the row was written: a check removes only the markers it saw (same
+    count), so readings committed while it ran leave their marker standing.
+    """
+
+    sensor = models.ForeignKey(Sensor, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text=_("First day of the month."))
+    changes = models.PositiveBigIntegerField(default=1)
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("month to check")
+        verbose_name_plural = _("months to check")
+        constraints = [models.UniqueConstraint(fields=["sensor", "month"], name="dirty_month_once")]
+
+
+class MonthCheck(models.Model):
+    """When the station-month checks last ran for a local month (spaces out reruns)."""
+
+    month = models.DateField(_("month"), unique=True, help_text=_("First day of the month."))
+    checked_at = models.DateTimeField(_("checked at"))
+
+    class Meta:
+        verbose_name = _("station-month check")
+        verbose_name_plural = _("station-month checks")
 
 
 class ReadingFlag(models.Model):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from civic.runs import run_recorded
 from sensors.daily import daily_stats_recompute_all_dirty
 from sensors.evidence import evidence_recompute
-from sensors.qc import qc_dirty_days, qc_month
+from sensors.qc import qc_changed_months, qc_dirty_days
 from sensors.reading_imports import (
     INFRASTRUCTURE_ERRORS,
     reading_import_run,
@@ -38,11 +38,19 @@ def recompute_dirty_days() -> int:
 
 def _qc_then_statistics() -> int:
     # Flags first: the statistics leave flagged readings out; evidence reads the statistics.
+    # The station-month checks read the day flags, and mark the days whose month flag changed:
+    # a backfilled month's before its statistics; the current month's (hourly) after the
+    # evidence, so live figures do not wait for them, then the days they changed.
     qc_dirty_days()
+    qc_changed_months(which="past")
     recomputed = daily_stats_recompute_all_dirty()
     # Also without new statistics: a moved sensor or a new challenge left stale markers.
     evidence_recompute()
-    return recomputed
+    qc_changed_months(which="current")
+    changed = daily_stats_recompute_all_dirty()
+    if changed:
+        evidence_recompute()
+    return recomputed + changed
 
 
 @shared_task(name="sensors.sweep_dirty_days", acks_late=True)
@@ -56,15 +64,19 @@ MONTH_QC_JOB = "sensors.month_qc"
 
 @shared_task(name="sensors.month_qc", acks_late=True, autoretry_for=(Exception,), max_retries=3)
 def month_qc() -> int:
-    """Nightly: station-month checks for this month and the last, then the days they change.
+    """Nightly: station-month checks of every changed month, this month and the last, then the days.
 
+    The recompute checks changed months as they come (sensors.qc); this run
+    does not wait for their spacing, and rechecks this month and the last
+    because their flags also depend on sensors that moved or were retired.
     Idempotent: month flags are replaced, and the affected days go through the
     same dirty-marker path as new readings.
     """
 
     def work() -> int:
         today = timezone.localdate()
-        flags = qc_month(month=today) + qc_month(month=today.replace(day=1) - timedelta(days=1))
+        last_month = today.replace(day=1) - timedelta(days=1)
+        flags = qc_changed_months(force=True, also=[today, last_month])
         _qc_then_statistics()
         return flags
 

@@ -1,14 +1,13 @@
 """Pages of the sensor network: my sensors, a readings download, the network's health."""
 
 import csv
-from datetime import timedelta
+import re
+from datetime import date, datetime
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic.roles import is_staff_member
@@ -117,33 +116,40 @@ def readings_csv(request, pk: int):
     return response
 
 
+_MONTH = re.compile(r"\d{4}-\d{2}")
+
+
+def _chosen_month(raw: str | None, offered: list[date]) -> date | None:
+    """The month in ?month=YYYY-MM if it is one of those offered; ValueError otherwise."""
+    if raw is None:
+        return offered[0] if offered else None
+    if not _MONTH.fullmatch(raw):
+        raise ValueError(raw)
+    month = datetime.strptime(raw, "%Y-%m").date()  # ValueError for month 13
+    if month not in offered:
+        raise ValueError(raw)
+    return month
+
+
 @login_required
 def health(request):
-    """Officers: every sensor with when it was last heard from and how its data fares."""
+    """Officers: every sensor, when it was last heard from, and what QC found in a chosen month.
+
+    QC works per calendar month, so the page shows one: ?month=YYYY-MM, one of
+    the months with readings; by default the one with the latest readings.
+    """
     if not is_staff_member(request.user):
         raise PermissionDenied
-    since = timezone.now() - timedelta(days=30)
-    flag_counts = dict(
-        ReadingFlag.objects.filter(observed_at__gte=since)
-        .values("sensor")
-        .annotate(n=Count("id"))
-        .values_list("sensor", "n")
-    )
-    sensors = list(Sensor.objects.select_related("area", "owner").prefetch_related("month_flags"))
-    now = timezone.now()
-    rows = []
-    for sensor in sensors:
-        quiet = (now - sensor.last_seen_at).days if sensor.last_seen_at else None
-        rows.append(
-            {
-                "sensor": sensor,
-                "quiet_days": quiet,
-                "flags_30d": flag_counts.get(sensor.pk, 0),
-                "month_flags": list(sensor.month_flags.all()),
-            }
-        )
-    rows.sort(key=lambda r: (-(r["quiet_days"] or 0), -len(r["month_flags"]), -r["flags_30d"]))
-    silent = sum(1 for r in rows if r["quiet_days"] is not None and r["quiet_days"] >= 1)
-    return render(
-        request, "sensors/health.html", {"rows": rows, "silent": silent, "title": _("Network")}
-    )
+    offered = selectors.qc_months()
+    raw = request.GET.get("month")
+    context: dict = {"months": offered}
+    try:
+        month = _chosen_month(raw, offered)
+    except ValueError:
+        context["month_error"] = _(
+            "month=%(value)s is not a month with readings: choose one of the list."
+        ) % {"value": raw}
+        return render(request, "sensors/health.html", context, status=400)
+    context["month"] = month
+    context.update(selectors.network_health(month=month))
+    return render(request, "sensors/health.html", context)

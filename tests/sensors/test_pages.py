@@ -60,7 +60,7 @@ def test_a_host_sees_their_sensor_with_days_chart_and_flags_explained(client, re
     assert response.status_code == 200
     assert f'id="sensor-{two_days.pk}"' in html
     assert "<svg" in html and "<polyline" in html
-    assert "spike" in html and "straight back" in html
+    assert "<strong>Spike</strong>" in html and "straight back" in html
     assert "29.5" in html  # the first day's highest temperature
 
 
