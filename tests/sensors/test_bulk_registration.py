@@ -248,7 +248,7 @@ def test_a_thousand_sensors_register_with_a_handful_of_queries(
     ],
 )
 def test_one_bad_row_registers_nothing_and_names_its_line_and_field(
-    officer, host, municipality, bad_row, field, reason
+    officer, host, municipality, bad_row, field, reason, en
 ):
     rejected = refused(officer, csv_file(row("garden-1"), bad_row, row("garden-3")))
 
@@ -668,11 +668,11 @@ def test_the_api_registers_a_geojson_file_and_gives_the_tokens_once(officer, hos
     assert body["tokens_downloaded_at"] is None
     assert body["tokens_url"] == f"{API}{body['id']}/tokens/"
 
-    tokens = client.post(body["tokens_url"])
+    tokens = client.post(body["tokens_url"], HTTP_ACCEPT_LANGUAGE="en")
     assert tokens.status_code == 200
     assert tokens["Content-Type"] == "text/csv; charset=utf-8"
     assert set(tokens_of(tokens.content)) == {"garden-1", "garden-2"}
-    gone = client.post(body["tokens_url"])
+    gone = client.post(body["tokens_url"], HTTP_ACCEPT_LANGUAGE="en")
     assert gone.status_code == 410
     assert "downloaded" in gone.json()["detail"]
 
