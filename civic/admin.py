@@ -347,6 +347,24 @@ class EvidenceAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         return False
 
 
+class EvidencePeriodForm(forms.ModelForm):
+    """An officer's period: checked as the service checks it, before anything is saved."""
+
+    class Meta:
+        model = EvidencePeriod
+        fields = ["name", "start", "end"]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            try:
+                periods.period_range_clean(start, end)
+            except ValidationError as error:
+                raise ValidationError({"end": error.message_dict["period"]}) from None
+        return cleaned
+
+
 @admin.register(EvidencePeriod)
 class EvidencePeriodAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     """The periods figures describe; officers add their own (every source then computes it)."""
@@ -354,7 +372,7 @@ class EvidencePeriodAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ["key", "kind", "start", "end", "name", "data_days"]
     list_filter = ["kind"]
     search_fields = ["key", "name"]
-    fields = ["name", "start", "end"]
+    form = EvidencePeriodForm
 
     def has_change_permission(self, request, obj=None):
         return False

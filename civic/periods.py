@@ -27,12 +27,12 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from civic.models import EvidencePeriod
+from civic.models import Evidence, EvidencePeriod
 from civic.roles import is_staff_member
 
 Kind = EvidencePeriod.Kind
@@ -188,7 +188,8 @@ def _parse_day(text: str) -> date:
         ) from None
 
 
-def _range_clean(first: date, last: date) -> None:
+def period_range_clean(first: date, last: date) -> None:
+    """A period's days: not reversed, not longer than CUSTOM_MAX_DAYS (naming `period`)."""
     if last < first:
         raise ValidationError({"period": _("The period ends before it starts.")})
     if (last - first).days + 1 > CUSTOM_MAX_DAYS:
@@ -201,7 +202,7 @@ def period_custom_create(*, actor, start: date, end: date, name: str = "") -> Ev
     """An officer defines a period (e.g. before or after works); every source computes it."""
     if not is_staff_member(actor):
         raise PermissionDenied(_("Only policy officers define periods."))
-    _range_clean(start, end)
+    period_range_clean(start, end)
     from civic.evidence import evidence_mark_stale
 
     with transaction.atomic():
@@ -225,10 +226,10 @@ def period_custom_create(*, actor, start: date, end: date, name: str = "") -> Ev
 
 def periods_with_data() -> QuerySet[EvidencePeriod]:
     """The periods a page can offer: those some source has figures for, newest first."""
+    has_figures = Evidence.objects.filter(period=OuterRef("pk"))
     return (
         EvidencePeriod.objects.exclude(kind=Kind.TO_DATE)
-        .filter(evidence__isnull=False)
-        .distinct()
+        .filter(Exists(has_figures))
         .order_by("-end", "kind", "key")
     )
 
@@ -261,7 +262,7 @@ def period_from_param(value: str | None) -> EvidencePeriod | None:
     match = _RANGE.match(value)
     if match:
         first, last = _parse_day(match[1]), _parse_day(match[2])
-        _range_clean(first, last)
+        period_range_clean(first, last)
     period = EvidencePeriod.objects.filter(key=value).first()
     if period is None:
         known = ", ".join(p.key for p in periods_with_data()[:6]) or RECENT_KEY

@@ -295,10 +295,12 @@ def sensor_spots_summary(*, period: EvidencePeriod | None) -> SensorSpots:
                 continue
             if _contributors(row.details) < SPOT_MIN_SENSORS:
                 continue
+            # Each figure shown only when enough gardens measured it (privacy).
             extra = tuple(
                 Figure(m, area_rows[(m.source, m.name)].value)
                 for m in shown
                 if (m.source, m.name) in area_rows
+                and _contributors(area_rows[(m.source, m.name)].details) >= SPOT_MIN_SENSORS
             )
             figures.append(
                 NeighbourhoodFigure(row.area.name, row.value, _contributors(row.details), extra)

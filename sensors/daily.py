@@ -231,6 +231,7 @@ WHERE s.id = l.id
   AND (s.wet_spell_days, s.dry_spell_days) IS DISTINCT FROM (
       CASE WHEN l.state IS NULL THEN NULL WHEN l.state = 'wet' THEN l.length ELSE 0 END,
       CASE WHEN l.state IS NULL THEN NULL WHEN l.state = 'dry' THEN l.length ELSE 0 END)
+RETURNING s.day
 """
 
 
@@ -298,6 +299,10 @@ def daily_stats_recompute(*, batch: int | None = None, shape: Shape = "auto") ->
             cursor.execute(
                 _SPELLS_SQL, {"sensors": soil_sensors, "wet": WET_ABOVE, "dry": DRY_BELOW}
             )
+            # A changed day can lengthen or cut the spells of later days, in other periods.
+            respelled = {day for (day,) in cursor.fetchall()} - set(days)
+            if respelled:
+                evidence_mark_days_stale(respelled)
     return len(rows)
 
 

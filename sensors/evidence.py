@@ -15,11 +15,12 @@ least-squares fit of each sensor's night anomaly on the green share within
 
 Ranks. The heat rank orders subjects by night anomaly (warmest first), among
 those with temperature data. The wet rank orders them by a wetness index:
-the mean, over the wet measures a subject has, of its cumulative share among
-the subjects that have that measure (wet-feet hours, mean soil moisture,
-longest wet soil spell). A subject with only soil sensors is ranked on soil,
-one with only wet-feet sensors on wet feet; a subject with neither gets no
-wet rank (it is not "tied for driest").
+the mean, over the wet measures a subject has (wet-feet hours, mean soil
+moisture, longest wet soil spell), of its value as a share of the wettest
+subject's value for that measure. A subject with only soil sensors is ranked
+on soil, one with only wet-feet sensors on wet feet; a subject with neither,
+or where every wet measure reads 0, gets no wet rank (it is not "tied for
+driest", nor tied at the top).
 
 Which periods are redone: those holding days whose statistics changed
 (`evidence_mark_days_stale`, called in the statistics' transaction), all of
@@ -46,7 +47,12 @@ from datetime import date
 from django.conf import settings
 from django.db import connection, transaction
 
-from civic.evidence import evidence_claim_stale, evidence_mark_stale, evidence_writing
+from civic.evidence import (
+    StaleWork,
+    evidence_claim_stale,
+    evidence_mark_stale,
+    evidence_writing,
+)
 from civic.models import EvidencePeriod
 from civic.periods import (
     detected_periods_replace,
@@ -148,13 +154,15 @@ _GROUP_COLUMNS = """
 
 _RANKED = """
 , wet AS (
+    -- Each wet measure as a share of the wettest subject's value (0 where the measure
+    -- reads 0, absent where it is not measured): ties at 0 stay 0, not "top".
     SELECT *,
-        CASE WHEN wet_feet_hours IS NOT NULL THEN cume_dist() OVER (
-            PARTITION BY wet_feet_hours IS NULL ORDER BY wet_feet_hours) END AS p_feet,
-        CASE WHEN soil_moisture IS NOT NULL THEN cume_dist() OVER (
-            PARTITION BY soil_moisture IS NULL ORDER BY soil_moisture) END AS p_soil,
-        CASE WHEN wet_spell_days IS NOT NULL THEN cume_dist() OVER (
-            PARTITION BY wet_spell_days IS NULL ORDER BY wet_spell_days) END AS p_spell
+        CASE WHEN wet_feet_hours IS NOT NULL THEN
+            coalesce(wet_feet_hours / nullif(max(wet_feet_hours) OVER (), 0), 0) END AS p_feet,
+        CASE WHEN soil_moisture IS NOT NULL THEN
+            coalesce(soil_moisture / nullif(max(soil_moisture) OVER (), 0), 0) END AS p_soil,
+        CASE WHEN wet_spell_days IS NOT NULL THEN
+            coalesce(wet_spell_days / nullif(max(wet_spell_days) OVER (), 0), 0) END AS p_spell
     FROM grouped
 ), indexed AS (
     SELECT *,
@@ -168,9 +176,10 @@ _RANKED = """
             rank() OVER (PARTITION BY night_anomaly IS NULL ORDER BY night_anomaly DESC) END
             AS heat_rank,
         count(night_anomaly) OVER () AS heat_ranked,
-        CASE WHEN wetness IS NOT NULL THEN
-            rank() OVER (PARTITION BY wetness IS NULL ORDER BY wetness DESC) END AS wet_rank,
-        count(wetness) OVER () AS wet_ranked
+        -- Only places where something wet was measured are ranked (not "tied for driest").
+        CASE WHEN wetness > 0 THEN
+            rank() OVER (PARTITION BY wetness > 0 ORDER BY wetness DESC) END AS wet_rank,
+        count(*) FILTER (WHERE wetness > 0) OVER () AS wet_ranked
     FROM indexed
 )
 """
@@ -183,12 +192,19 @@ _FIGURES = """
         ('tropical_nights', tropical_nights, NULL),
         ('summer_days', summer_days, NULL),
         ('hours_30', hours_30, NULL),
-        ('wet_feet_hours', wet_feet_hours, jsonb_build_object('sensors', wet_feet_sensors)),
-        ('soil_moisture', soil_moisture, jsonb_build_object('sensors', soil_sensors)),
-        ('dry_spell_days', dry_spell_days, jsonb_build_object('sensors', soil_sensors)),
-        ('wet_spell_days', wet_spell_days, jsonb_build_object('sensors', soil_sensors)),
+        ('wet_feet_hours', wet_feet_hours,
+         jsonb_build_object('sensors', wet_feet_sensors, 'n', wet_feet_sensors)),
+        ('soil_moisture', soil_moisture,
+         jsonb_build_object('sensors', soil_sensors, 'n', soil_sensors)),
+        ('dry_spell_days', dry_spell_days,
+         jsonb_build_object('sensors', soil_sensors, 'n', soil_sensors)),
+        ('wet_spell_days', wet_spell_days,
+         jsonb_build_object('sensors', soil_sensors, 'n', soil_sensors)),
+        -- "n": how many sensors measured something wet (a figure about fewer than three
+        -- gardens is never listed on its own: civic.selectors.SPOT_MIN_SENSORS).
         ('wetness_index', wetness, jsonb_build_object(
-            'wet_feet', p_feet, 'soil_moisture', p_soil, 'wet_spell', p_spell)),
+            'wet_feet', p_feet, 'soil_moisture', p_soil, 'wet_spell', p_spell,
+            'n', greatest(wet_feet_sensors, soil_sensors))),
         ('heat_rank', heat_rank::float, jsonb_build_object('of', heat_ranked)),
         ('wet_rank', wet_rank::float, jsonb_build_object('of', wet_ranked))
     ) AS f(name, value, extra)
@@ -291,8 +307,11 @@ WHERE s.status <> 'retired' AND d.day BETWEEN %(start)s AND %(end)s
 _HEAT_WAVES_SQL = """
 WITH daily AS (
     SELECT d.day, percentile_cont(0.5) WITHIN GROUP (ORDER BY d.t_max) AS t_max
-    FROM sensors_sensorday d JOIN sensors_sensor s ON s.id = d.sensor_id
-    WHERE d.t_max IS NOT NULL AND s.status <> 'retired'
+    FROM sensors_sensorday d
+    -- Full days only (a sensor with night readings only would pull Tmax down), and
+    -- every sensor's history, retired or not: the weather does not change when a
+    -- sensor is taken down, and nor should last summer's heat waves.
+    WHERE d.t_max IS NOT NULL AND d.t_count >= %(full_day)s
     GROUP BY d.day HAVING count(*) >= %(min_sensors)s
 ), warm AS (
     SELECT day, t_max, day - (row_number() OVER (ORDER BY day))::int AS island
@@ -345,6 +364,7 @@ def heat_waves_refresh(cursor) -> list[EvidencePeriod]:
         _HEAT_WAVES_SQL,
         {
             "min_sensors": HEAT_WAVE_MIN_SENSORS,
+            "full_day": FULL_DAY_READINGS,
             "warm": settings.CIVIC_HEAT_WAVE_WARM_C,
             "hot": settings.CIVIC_HEAT_WAVE_HOT_C,
             "min_days": settings.CIVIC_HEAT_WAVE_MIN_DAYS,
@@ -393,7 +413,8 @@ def evidence_recompute(
     written = surroundings_recompute(only_missing=True)
     recent_period()  # today's dates for the live window (marks it stale if they moved)
     with evidence_writing(SOURCE) as writer:
-        work = evidence_claim_stale(source=SOURCE)
+        # Given periods only: other waiting work stays for the next run.
+        work = evidence_claim_stale(source=SOURCE) if periods is None else StaleWork()
         if periods is None and not everything and work.empty:
             return written
         before = {(p.key, p.end) for p in EvidencePeriod.objects.filter(kind="heat_wave")}

@@ -293,8 +293,6 @@ class ReadingsPipeline:
     def __init__(self, raw_connection: psycopg.Connection) -> None:
         self._connection = raw_connection
         self._cursors: list[psycopg.Cursor] = []
-        self._seen: set[int] = set()
-        self.silent: list[int] = []
         self.sent = 0
         self.stored = 0
 
@@ -305,24 +303,23 @@ class ReadingsPipeline:
         times: list[datetime],
         values: list[float],
     ) -> None:
-        """Queue one chunk (parallel lists); each sensor is marked as heard from once."""
+        """Queue one chunk (parallel lists).
+
+        A file an officer uploads is not the device reporting: it does not make a
+        sensor "last seen" now, nor wake a silent one (last summer's logger file
+        says nothing about whether the device still works).
+        """
         if not sensor_ids:
             return
-        new = set(sensor_ids) - self._seen
-        self._seen |= new
         cursor = psycopg.Cursor(self._connection)
-        cursor.execute(
-            _INGEST_SQL, _ingest_params(sensor_ids, quantities, times, values, sorted(new))
-        )
+        cursor.execute(_INGEST_SQL, _ingest_params(sensor_ids, quantities, times, values, []))
         self._cursors.append(cursor)
         self.sent += len(sensor_ids)
 
     def _collect(self) -> int:
         stored = 0
         for cursor in self._cursors:
-            chunk_stored, _marked, silent = cursor.fetchone()
-            stored += chunk_stored
-            self.silent += silent or []
+            stored += cursor.fetchone()[0]
             cursor.close()
         self._cursors = []
         return stored
@@ -346,10 +343,6 @@ def readings_pipeline() -> Iterator[ReadingsPipeline]:
     with raw.pipeline():
         yield pipeline
     pipeline.stored = pipeline._collect()
-    if pipeline.silent:
-        # Sensors that were silent and sent readings in the file: active again, with
-        # one audit event each (their rows are locked by this transaction already).
-        sensors_heard_again(sensor_ids=pipeline.silent)
     if pipeline.stored:
         transaction.on_commit(queue_recompute)
 

@@ -25,7 +25,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from sensors.evidence import surroundings_recompute
+from civic.evidence import evidence_mark_stale
+from sensors.evidence import SOURCE, surroundings_recompute
 from sensors.models import LandCover
 
 DEFAULT_CLASS_PROPERTY = "kind"
@@ -181,7 +182,9 @@ def landcover_import_geojson(
         if replace:
             LandCover.objects.all().delete()
         LandCover.objects.bulk_create(rows, batch_size=1000)
-    surroundings_recompute()
+        surroundings_recompute()
+        # The green share explains night warmth in every period: all are redone.
+        evidence_mark_stale(source=SOURCE)
     return len(rows)
 
 

@@ -227,7 +227,10 @@ def network_health(*, month: date | None) -> dict:
         rows.append(
             {
                 "sensor": sensor,
-                "quiet_days": (now - sensor.last_seen_at).days if sensor.last_seen_at else None,
+                # A retired sensor is quiet on purpose: it needs no attention.
+                "quiet_days": (now - sensor.last_seen_at).days
+                if sensor.last_seen_at and sensor.status != Sensor.Status.RETIRED
+                else None,
                 "readings_used": used.get(sensor.pk),
                 "reading_flags": [
                     check_in_words(code, readings=n)

@@ -329,8 +329,6 @@ SENSORS_SILENT_AFTER_HOURS = int(os.environ.get("SENSORS_SILENT_AFTER_HOURS") or
 SURVEYS_SIGNAL_DEBOUNCE_S = 10
 # Distances and areas are computed in this projected CRS (RD New).
 CIVIC_WORKING_SRID = 28992
-# The warm season of each year, ((month, day) of its start, (month, day) of its end).
-CIVIC_WARM_SEASON = ((5, 1), (9, 30))
 
 LOGGING = {
     "version": 1,

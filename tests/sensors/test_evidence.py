@@ -193,3 +193,26 @@ def test_a_neighbourhood_gets_the_longest_dry_spell_of_its_sensors_on_average(
     figures = _figures(area=neighbourhood)
     assert figures["dry_spell_days"].value == pytest.approx((4 + 2) / 2)
     assert figures["wet_spell_days"].value == 0
+
+
+def test_places_where_nothing_wet_was_measured_get_no_wet_rank(network, heat):
+    # Sensor 0 measures wet feet but never had any; sensor 5 had 5 hours a day.
+    dry = ChallengeFactory(
+        theme=heat,
+        status=Challenge.Status.OPEN,
+        geometry=square(WEST - 0.002, CENTRE[1], 0.0002),
+    )
+    wet = ChallengeFactory(
+        theme=heat,
+        status=Challenge.Status.OPEN,
+        geometry=square(WEST + 5 * SPACING + 0.002, CENTRE[1], 0.0002),
+    )
+
+    evidence_recompute(everything=True)
+
+    dry_figures, wet_figures = _figures(challenge=dry), _figures(challenge=wet)
+    assert dry_figures["wet_feet_hours"].value == 0
+    # 0 hours is not "tied for wettest" (a cumulative share would say 1.0 for ties).
+    assert "wet_rank" not in dry_figures
+    assert dry_figures["wetness_index"].value == 0
+    assert (wet_figures["wet_rank"].value, wet_figures["wet_rank"].details["of"]) == (1, 1)

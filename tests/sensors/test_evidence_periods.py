@@ -1,6 +1,6 @@
 """Sensor evidence per period, through the real chain: readings → QC → statistics → evidence.
 
-A small network in Werkeren reports hourly through ten days of last summer
+A small network in Werkeren reports every 10 minutes through ten days of last summer
 (three of them a heat wave in the network's median), and the tests then do
 what officers and residents do: add a reading today, create or move a
 challenge, retire sensors, look at the API on a winter day.
@@ -36,17 +36,21 @@ LAYOUT = [(-0.0060, 1.5), (-0.0025, 0.9), (0.0010, 0.3), (0.0045, -0.2), (0.0080
 TMAX = [22, 23, 26, 31, 32, 30.5, 27, 24, 23, 22]
 
 
-def hourly(day: date, night_offset: float, tmax: float) -> list[ParsedReading]:
+def ten_minutely(day: date, night_offset: float, tmax: float) -> list[ParsedReading]:
+    """A full day (every 10 minutes): heat waves count only days a sensor covered."""
     readings = []
-    for hour in range(24):
-        moment = datetime(day.year, day.month, day.day, hour, tzinfo=AMS)
+    for step in range(144):
+        hour = step // 6
+        moment = datetime(day.year, day.month, day.day, hour, (step % 6) * 10, tzinfo=AMS)
         if hour < 6:
             value = tmax - 9 + night_offset
         elif 12 <= hour < 17:
             value = tmax
         else:
             value = tmax - 4 + night_offset / 2
-        readings.append(ParsedReading("air_temperature", moment, float(value)))
+        # A little wobble: a value unchanged for six hours is a stuck sensor to QC.
+        wobble = (step % 3) * 0.05
+        readings.append(ParsedReading("air_temperature", moment, float(value) + wobble))
     return readings
 
 
@@ -69,7 +73,7 @@ def network(officer, neighbourhood):
         readings = []
         for day_index in range(DAYS):
             day = FIRST + timedelta(days=day_index)
-            readings += hourly(day, offset, TMAX[day_index])
+            readings += ten_minutely(day, offset, TMAX[day_index])
         readings_store(sensor=sensor, readings=readings)
         sensors.append(sensor)
     run_chain()
