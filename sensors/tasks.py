@@ -1,6 +1,7 @@
 """Celery tasks of the sensors app: thin wrappers that record their runs."""
 
 import logging
+import math
 import time
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from civic.runs import run_recorded
 from sensors.daily import daily_stats_recompute_all_dirty
 from sensors.evidence import SOURCE as EVIDENCE_SOURCE
 from sensors.evidence import evidence_recompute
+from sensors.models import DirtyDay
 from sensors.qc import qc_dirty_days, qc_month
 from sensors.reading_imports import (
     INFRASTRUCTURE_ERRORS,
@@ -37,10 +39,11 @@ def recompute_dirty_days() -> int:
     One run at a time: a message that finds a run under way leaves its work
     to it, and the run goes round again as long as markers wait, so a burst
     of readings is caught up round after round, never by runs piling up and
-    competing (bench/freshness.py). Idempotent: markers are claimed and
-    deleted in the same transaction that writes the statistics, so a killed
-    worker leaves them for the next run, and a second delivery finds nothing
-    to do.
+    competing (bench/freshness.py); while readings keep coming in, evidence
+    waits for the round that has them (up to EVIDENCE_MAX_LAG_S). Idempotent:
+    markers are claimed and deleted in the same transaction that writes the
+    statistics, so a killed worker leaves them for the next run, and a second
+    delivery finds nothing to do.
     """
     total = 0
     deadline = time.monotonic() + RUN_FOR_AT_MOST_S
@@ -49,7 +52,7 @@ def recompute_dirty_days() -> int:
             return total  # the run holding it looks again after letting go
         try:
             while True:
-                total += run_recorded(RECOMPUTE_JOB, _qc_then_statistics)
+                total += run_recorded(RECOMPUTE_JOB, _round)
                 if not _work_waits() or time.monotonic() >= deadline:
                     break
         finally:
@@ -84,22 +87,42 @@ def _work_waits() -> bool:
         return cursor.fetchone()[0]
 
 
-def _qc_then_statistics() -> int:
+# While readings keep coming in, a round's evidence would be out of date as soon
+# as it is written: the next round writes it instead, but figures never lag
+# more than this behind (seconds).
+EVIDENCE_MAX_LAG_S = 5.0
+_evidence_done_at = -math.inf
+
+
+def _round() -> int:
+    return _qc_then_statistics(evidence_may_wait=True)
+
+
+def _qc_then_statistics(*, evidence_may_wait: bool = False) -> int:
+    global _evidence_done_at
     # Flags first: the statistics leave flagged readings out; evidence reads the statistics.
     started = time.monotonic()
     qc_dirty_days()
     checked = time.monotonic()
     recomputed = daily_stats_recompute_all_dirty()
     counted = time.monotonic()
-    # Also without new statistics: a moved sensor or a new challenge left stale markers.
-    evidence_recompute()
+    waits = (
+        evidence_may_wait
+        and counted - _evidence_done_at < EVIDENCE_MAX_LAG_S
+        and DirtyDay.objects.exists()
+    )
+    if not waits:
+        # Also without new statistics: a moved sensor or a new challenge left stale markers.
+        evidence_recompute()
+        _evidence_done_at = time.monotonic()
     # How long a reading waits for its figures, step by step (bench/freshness.py reads this).
     logger.info(
-        "sensor recompute: QC %.3f s, statistics %.3f s (%d sensor-days), evidence %.3f s",
+        "sensor recompute: QC %.3f s, statistics %.3f s (%d sensor-days), evidence %.3f s%s",
         checked - started,
         counted - checked,
         recomputed,
         time.monotonic() - counted,
+        " (next round: more readings came in)" if waits else "",
     )
     return recomputed
 

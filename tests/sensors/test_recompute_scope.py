@@ -6,6 +6,7 @@ that quality control had not seen.
 """
 
 import math
+import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,9 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 
 import sensors.daily as daily
-from civic.models import EvidenceRun
+import sensors.tasks as tasks
+from civic.models import Evidence, EvidenceRun
+from civic.periods import period_custom_create
 from sensors import ingest, services
 from sensors.models import DirtyDay, ReadingFlag, SensorDay
 from sensors.tasks import RECOMPUTE_JOB, recompute_dirty_days
@@ -100,9 +103,13 @@ def five_honest(officer, municipality):
 
 
 def test_readings_that_arrive_during_a_run_are_checked_before_they_count(
-    five_honest, officer, monkeypatch
+    five_honest, officer, municipality, monkeypatch
 ):
+    period = period_custom_create(actor=officer, start=DAY, end=DAY, name="that day")
     late = _register(officer, "late", 5)
+    # Figures were written a moment ago: while readings keep coming in, the next
+    # round writes them (they would be out of date at once), but it must.
+    monkeypatch.setattr(tasks, "_evidence_done_at", time.monotonic())
     original = daily.daily_stats_recompute
     calls = []
 
@@ -126,6 +133,9 @@ def test_readings_that_arrive_during_a_run_are_checked_before_they_count(
     assert SensorDay.objects.get(sensor=late, day=DAY).t_max < 20
     assert not DirtyDay.objects.exists()
     assert EvidenceRun.objects.filter(job=RECOMPUTE_JOB).count() == 2
+    # and the neighbourhood's figures count the late sensor
+    figure = Evidence.objects.get(area__kind="neighbourhood", period=period, name="sensor_count")
+    assert figure.value == 6
 
 
 def test_a_message_that_finds_a_run_under_way_leaves_the_work_to_it(five_honest):
