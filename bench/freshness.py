@@ -940,9 +940,9 @@ def main() -> None:
         f"start gunicorn ({args.web_workers} workers) and a Celery worker"
         f" (-c {args.worker_concurrency})"
     )
-    services.start()
     bursts = []
     try:
+        services.start()
         # Every device sends the hour before again: nothing new is stored, nothing is
         # queued. It warms the web workers up and times the HTTP path on its own.
         log("replay: every device sends the hour before again (stores nothing)")
