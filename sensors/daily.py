@@ -307,11 +307,21 @@ def daily_stats_recompute(*, batch: int | None = None, shape: Shape = "auto") ->
 
 
 def daily_stats_recompute_all_dirty(*, shape: Shape = "auto") -> int:
-    """Work through every dirty marker, batch by batch; returns sensor-days recomputed."""
+    """Work through the dirty markers waiting now, batch by batch; returns sensor-days recomputed.
+
+    Markers that arrive meanwhile are left to the next run, which checks their
+    readings first: while devices kept sending, this loop used to claim them a
+    few at a time, each batch redoing the anomalies of a whole day (26 s for
+    640 sensor-days in bench/freshness.py).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sensors_dirtyday")
+        (waiting,) = cursor.fetchone()
     total = 0
-    while True:
+    while total < waiting:
         # 0: nothing waits, or the rest is claimed by another worker right now
         done = daily_stats_recompute(shape=shape)
         if not done:
-            return total
+            break
         total += done
+    return total

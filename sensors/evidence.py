@@ -41,6 +41,8 @@ and replaced there by civic.evidence; recomputing twice gives the same rows.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable
 from datetime import date
 
@@ -62,6 +64,7 @@ from civic.periods import (
 )
 
 SOURCE = "sensors"
+logger = logging.getLogger(__name__)
 BUFFER_M = 250
 # A day's network median Tmax counts for heat waves only with this many sensors.
 HEAT_WAVE_MIN_SENSORS = 5
@@ -126,12 +129,16 @@ _SUMMARY_SQL = [
            max(d.wet_spell_days) AS wet_spell_days,
            count(*) FILTER (WHERE d.t_count >= %(full_day)s)::float
                / %(period_days)s AS coverage,
-           bool_or(d.t_count > 0) AS has_temperature
+           bool_or(d.t_count > 0) AS has_temperature,
+           -- here, not joined in later: the planner took the small joins for
+           -- a row or two and compared every sensor with every other (0.5 s)
+           g.green_50, g.green_100
     FROM sensors_sensor s
     JOIN sensors_sensorday d ON d.sensor_id = s.id
+    LEFT JOIN sensors_sensorsurroundings g ON g.sensor_id = s.id
     WHERE s.status <> 'retired'
       AND d.day BETWEEN %(period_start)s AND %(period_end)s
-    GROUP BY s.id
+    GROUP BY s.id, g.green_50, g.green_100
     """,
     # Small tables the planner would otherwise guess at (it then reran joins per area).
     "ANALYZE pg_temp.sensor_summary",
@@ -272,11 +279,11 @@ WITH grouped AS (
 # SSE = Syy - Sxy² / Sxx. Written on districts and municipalities with >= 5 sensors.
 _GREEN_SQL = """
 WITH pairs AS (
-    SELECT a.id AS subject, su.night_anomaly AS y, g.green_50, g.green_100
+    SELECT a.id AS subject, su.night_anomaly AS y, su.green_50, su.green_100
     FROM civic_area a
     JOIN sensor_summary su ON ST_Intersects(a.geometry, su.public_location)
-    JOIN sensors_sensorsurroundings g ON g.sensor_id = su.sensor_id
     WHERE a.kind IN ('district', 'municipality') AND su.night_anomaly IS NOT NULL
+      AND su.green_50 IS NOT NULL
 ), fits AS (
     SELECT subject, radius, count(*) AS n,
            regr_slope(y, x) AS slope, regr_intercept(y, x) AS intercept,
@@ -326,6 +333,17 @@ ORDER BY 1
 def surroundings_recompute(*, only_missing: bool = False) -> int:
     """Green and paved shares around sensors (all after a land-cover import, else new ones)."""
     with transaction.atomic(), connection.cursor() as cursor:
+        if only_missing:
+            # Every evidence run asks; nearly always every sensor has its shares.
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM sensors_sensor s WHERE NOT EXISTS"
+                " (SELECT 1 FROM sensors_sensorsurroundings g WHERE g.sensor_id = s.id))"
+            )
+            if not cursor.fetchone()[0]:
+                return 0
+        # The planner costs the buffer unions far above jit_above_cost: compiling
+        # took 1.5 s even with no sensor to do (bench/freshness.py).
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(_SURROUNDINGS_SQL, {"only_missing": only_missing})
         return cursor.rowcount
 
@@ -410,6 +428,7 @@ def evidence_recompute(
     nothing asked for, nothing is done. Runs of this source take turns
     (civic.evidence), so a sweep and a worker never mix rows.
     """
+    begun = time.monotonic()
     written = surroundings_recompute(only_missing=True)
     recent_period()  # today's dates for the live window (marks it stale if they moved)
     with evidence_writing(SOURCE) as writer:
@@ -419,6 +438,11 @@ def evidence_recompute(
             return written
         before = {(p.key, p.end) for p in EvidencePeriod.objects.filter(kind="heat_wave")}
         waves = heat_waves_refresh(writer.cursor)
+        logger.debug(
+            "sensor evidence: claim and heat waves %.3f s (%d markers)",
+            time.monotonic() - begun,
+            work.claimed,
+        )
         if periods is not None:
             todo = {p.pk: p for p in periods}
         elif everything or work.all_periods or work.subjects:
@@ -436,5 +460,11 @@ def evidence_recompute(
         # A heat wave found or grown just now is computed at once.
         todo.update({w.pk: w for w in waves if (w.key, w.end) not in before})
         for period in sorted(todo.values(), key=lambda p: (p.start, p.key)):
-            written += _replace_period(writer, period)
+            started = time.monotonic()
+            rows = _replace_period(writer, period)
+            written += rows
+            elapsed = time.monotonic() - started
+            logger.debug("sensor evidence of %s: %.3f s, %d rows", period.key, elapsed, rows)
+        committing = time.monotonic()
+    logger.debug("sensor evidence committed in %.3f s", time.monotonic() - committing)
     return written

@@ -232,18 +232,39 @@ WHERE f.quantity = 'air_temperature' AND f.check_name = ANY(%(checks)s)
   AND f.observed_at < (d + 1)::timestamp AT TIME ZONE %(tz)s
 """
 
-# Every sensor with readings on a checked day gets its day recomputed: a
-# network check can change its flags, and the medians behind its anomalies.
+# The flags as they stood before the checks, to tell afterwards whose changed.
+_BEFORE_SQL = [
+    "DROP TABLE IF EXISTS pg_temp.qc_before",
+    """
+    CREATE TEMP TABLE qc_before ON COMMIT DROP AS
+    SELECT f.sensor_id, f.observed_at, f.check_name
+    FROM sensors_readingflag f, unnest(%(days)s::date[]) d
+    WHERE f.quantity = 'air_temperature' AND f.check_name = ANY(%(checks)s)
+      AND f.observed_at >= d::timestamp AT TIME ZONE %(tz)s
+      AND f.observed_at < (d + 1)::timestamp AT TIME ZONE %(tz)s
+    """,
+]
+
+# The sensor-days whose flags changed get their day recomputed: a network check
+# can flag (or clear) readings of sensors that sent nothing new. Sensors with new
+# readings were marked by the ingest, and the statistics redo the anomalies of
+# a whole day with any of its sensors, so the rest of the network is left alone
+# (redoing all of it made every recompute cost a whole day of every sensor, and
+# held the markers the devices' ingest must update; bench/freshness.py).
 _MARK_SQL = """
-INSERT INTO sensors_dirtyday (sensor_id, day, marked_at)
-SELECT s.id, d::date, now()
-FROM sensors_sensor s, unnest(%(days)s::date[]) d
-WHERE EXISTS (
-    SELECT 1 FROM sensors_reading r
-    WHERE r.sensor_id = s.id AND r.quantity = 'air_temperature'
-      AND r.observed_at >= d::timestamp AT TIME ZONE %(tz)s
-      AND r.observed_at < (d + 1)::timestamp AT TIME ZONE %(tz)s
+WITH after AS (
+    SELECT f.sensor_id, f.observed_at, f.check_name
+    FROM sensors_readingflag f, unnest(%(days)s::date[]) d
+    WHERE f.quantity = 'air_temperature' AND f.check_name = ANY(%(checks)s)
+      AND f.observed_at >= d::timestamp AT TIME ZONE %(tz)s
+      AND f.observed_at < (d + 1)::timestamp AT TIME ZONE %(tz)s
+), changed AS (
+    (SELECT * FROM qc_before EXCEPT SELECT * FROM after)
+    UNION ALL
+    (SELECT * FROM after EXCEPT SELECT * FROM qc_before)
 )
+INSERT INTO sensors_dirtyday (sensor_id, day, marked_at)
+SELECT DISTINCT sensor_id, (observed_at AT TIME ZONE %(tz)s)::date, now() FROM changed
 ON CONFLICT (sensor_id, day) DO UPDATE SET marked_at = excluded.marked_at
 """
 
@@ -279,6 +300,8 @@ def qc_days(*, days: list[date]) -> int:
             # Live data (today, yesterday) skips the sampling.
             cursor.execute("ANALYZE sensors_reading")
         cursor.execute("SET LOCAL jit = off")  # see sensors.daily
+        for statement in _BEFORE_SQL:
+            cursor.execute(statement, params)
         cursor.execute(_CLEAR_DAYS_SQL, params)
         cursor.execute(_DAY_CHECKS_SQL, params)
         flagged = cursor.rowcount

@@ -1,13 +1,19 @@
 """Celery tasks of the sensors app: thin wrappers that record their runs."""
 
+import logging
+import math
+import time
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import connection
 from django.utils import timezone
 
 from civic.runs import run_recorded
 from sensors.daily import daily_stats_recompute_all_dirty
+from sensors.evidence import SOURCE as EVIDENCE_SOURCE
 from sensors.evidence import evidence_recompute
+from sensors.models import DirtyDay
 from sensors.qc import qc_changed_months, qc_dirty_days
 from sensors.reading_imports import (
     INFRASTRUCTURE_ERRORS,
@@ -18,6 +24,8 @@ from sensors.workflow import sensors_mark_silent
 
 RECOMPUTE_JOB = "sensors.daily_stats"
 
+logger = logging.getLogger(__name__)
+
 
 @shared_task(
     name="sensors.recompute_dirty_days",
@@ -27,25 +35,100 @@ RECOMPUTE_JOB = "sensors.daily_stats"
     max_retries=5,
 )
 def recompute_dirty_days() -> int:
-    """Recompute every dirty sensor-day.
+    """Recompute every dirty sensor-day, and go on while more waits; returns how many.
 
-    Idempotent: markers are claimed and deleted in the same transaction that
-    writes the statistics, so a killed worker leaves them for the next run,
-    and a second delivery finds nothing to do.
+    One run at a time: a message that finds a run under way leaves its work
+    to it, and the run goes round again as long as markers wait, so a burst
+    of readings is caught up round after round, never by runs piling up and
+    competing (bench/freshness.py); while readings keep coming in, evidence
+    waits for the round that has them (up to EVIDENCE_MAX_LAG_S). Idempotent:
+    markers are claimed and deleted in the same transaction that writes the
+    statistics, so a killed worker leaves them for the next run, and a second
+    delivery finds nothing to do.
     """
-    return run_recorded(RECOMPUTE_JOB, _qc_then_statistics)
+    total = 0
+    deadline = time.monotonic() + RUN_FOR_AT_MOST_S
+    while time.monotonic() < deadline:
+        if not _run_lock(take=True):
+            return total  # the run holding it looks again after letting go
+        try:
+            while True:
+                total += run_recorded(RECOMPUTE_JOB, _round)
+                if not _work_waits() or time.monotonic() >= deadline:
+                    break
+        finally:
+            _run_lock(take=False)
+        # Work committed after the last look may have found the lock taken and
+        # left it to us: look again now that it is free.
+        if not _work_waits():
+            break
+    return total
 
 
-def _qc_then_statistics() -> int:
+# A run that keeps finding work hands over to the next message (or the sweep)
+# after this long, so a steady stream never keeps one worker process forever.
+RUN_FOR_AT_MOST_S = 300
+
+
+def _run_lock(*, take: bool) -> bool:
+    """Take (without waiting) or let go of the session lock that keeps recomputes one at a time."""
+    with connection.cursor() as cursor:
+        function = "pg_try_advisory_lock" if take else "pg_advisory_unlock"
+        cursor.execute(f"SELECT {function}(hashtext('sensors.recompute'))")
+        return cursor.fetchone()[0]
+
+
+def _work_waits() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM sensors_dirtyday)"
+            " OR EXISTS (SELECT 1 FROM civic_evidencestale WHERE source = %s)",
+            [EVIDENCE_SOURCE],
+        )
+        return cursor.fetchone()[0]
+
+
+# While readings keep coming in, a round's evidence would be out of date as soon
+# as it is written: the next round writes it instead, but figures never lag
+# more than this behind (seconds).
+EVIDENCE_MAX_LAG_S = 5.0
+_evidence_done_at = -math.inf
+
+
+def _round() -> int:
+    return _qc_then_statistics(evidence_may_wait=True)
+
+
+def _qc_then_statistics(*, evidence_may_wait: bool = False) -> int:
+    global _evidence_done_at
     # Flags first: the statistics leave flagged readings out; evidence reads the statistics.
     # The station-month checks read the day flags, and mark the days whose month flag changed:
     # a backfilled month's before its statistics; the current month's (hourly) after the
     # evidence, so live figures do not wait for them, then the days they changed.
+    started = time.monotonic()
     qc_dirty_days()
     qc_changed_months(which="past")
+    checked = time.monotonic()
     recomputed = daily_stats_recompute_all_dirty()
-    # Also without new statistics: a moved sensor or a new challenge left stale markers.
-    evidence_recompute()
+    counted = time.monotonic()
+    waits = (
+        evidence_may_wait
+        and counted - _evidence_done_at < EVIDENCE_MAX_LAG_S
+        and DirtyDay.objects.exists()
+    )
+    if not waits:
+        # Also without new statistics: a moved sensor or a new challenge left stale markers.
+        evidence_recompute()
+        _evidence_done_at = time.monotonic()
+    # How long a reading waits for its figures, step by step (bench/freshness.py reads this).
+    logger.info(
+        "sensor recompute: QC %.3f s, statistics %.3f s (%d sensor-days), evidence %.3f s%s",
+        checked - started,
+        counted - checked,
+        recomputed,
+        time.monotonic() - counted,
+        " (next round: more readings came in)" if waits else "",
+    )
     qc_changed_months(which="current")
     changed = daily_stats_recompute_all_dirty()
     if changed:

@@ -321,8 +321,11 @@ CIVIC_PHOTO_MAX_PIXELS = 24_000_000
 CIVIC_PHOTO_DECODE_MAX_BYTES = 92 * 1024 * 1024
 # The stored copy is shrunk to at most this many pixels on its long side.
 CIVIC_PHOTO_MAX_EDGE = 2048
-# One recompute per burst of sensor ingests (seconds; 0 = one per ingest).
-SENSORS_RECOMPUTE_DEBOUNCE_S = 2
+# One recompute per burst of sensor ingests (seconds; 0 = one per ingest). Runs
+# never pile up (one at a time, going round while readings wait), so this only
+# delays the first round: 1 s keeps a lone reading's figures within 2 s
+# (bench/freshness.py). Whole seconds: Django's Redis cache rounds key timeouts down.
+SENSORS_RECOMPUTE_DEBOUNCE_S = 1
 # An active sensor that sent nothing for this long is marked silent (its owner is told).
 SENSORS_SILENT_AFTER_HOURS = int(os.environ.get("SENSORS_SILENT_AFTER_HOURS") or 24)
 # One survey-signal recompute per burst of answers (seconds).

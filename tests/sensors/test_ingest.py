@@ -395,7 +395,7 @@ def test_more_than_max_batch_records_are_refused(garden_sensor, monkeypatch):
 
 @pytest.fixture
 def debounced(settings, monkeypatch):
-    """A 2-second debounce as in production; returns the recompute messages sent."""
+    """A 2-second debounce; returns the recompute messages sent."""
     from django.core.cache import cache
 
     from sensors.tasks import recompute_dirty_days
