@@ -25,7 +25,7 @@ from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
 from civic import periods, selectors, services, workflow
-from civic.admin_lookups import DeclaredLookupsOnly
+from civic.admin_lookups import DeclaredLookupsOnly, ReadOnlyAdmin
 from civic.models import (
     Area,
     Challenge,
@@ -329,22 +329,13 @@ class ChallengeConcernAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
+class EvidenceAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
     """Read-only: figures are written by their source through civic.evidence, never by hand."""
 
     list_display = ["challenge", "area", "period", "source", "name", "value", "computed_at"]
     list_filter = ["source", "period__kind", "name"]
     search_fields = ["challenge__title", "area__name", "name"]
     list_select_related = ["challenge", "area", "period"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EvidencePeriodForm(forms.ModelForm):
@@ -394,39 +385,21 @@ class EvidencePeriodAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
 
 @admin.register(EvidenceStale)
-class EvidenceStaleAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
+class EvidenceStaleAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
     """Read-only: the figures waiting to be recomputed (the sources claim them)."""
 
     list_display = ["source", "period", "subject_kind", "subject_id", "marked_at"]
     list_filter = ["source"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(WorkflowEvent)
-class WorkflowEventAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
+class WorkflowEventAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
     """Read-only: the audit trail is append-only."""
 
     list_display = ["at", "content_type", "object_id", "from_state", "to_state", "actor"]
     list_filter = ["content_type", "to_state"]
     search_fields = ["note", "actor__username"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

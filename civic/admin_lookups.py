@@ -109,3 +109,19 @@ class DeclaredLookupsOnly:
             return True
         # Raw-id popups carry the fixed pairs a model declares in limit_choices_to.
         return _raw_id_popup_lookup(self.model, lookup, value)
+
+
+class ReadOnlyAdmin:
+    """A record the service writes (an audit trail, computed figures, an import's outcome).
+
+    Staff look, nobody adds, changes or deletes it by hand.
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -10,7 +10,7 @@ from leaflet.admin import LeafletGeoAdmin
 
 from civic import selectors as civic_selectors
 from civic.admin import move_action
-from civic.admin_lookups import DeclaredLookupsOnly
+from civic.admin_lookups import DeclaredLookupsOnly, ReadOnlyAdmin
 from sensors import services
 from sensors.models import (
     DeviceToken,
@@ -165,7 +165,7 @@ class DirtyDayAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
 
 
 @admin.register(ReadingImport)
-class ReadingImportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
+class ReadingImportAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
     """Read-only: imports are made by uploads and ended by their task.
 
     The stored file is left out: it is never downloadable (MEDIA_URL is not served).
@@ -205,18 +205,9 @@ class ReadingImportAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     ]
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SensorRegistration)
-class SensorRegistrationAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
+class SensorRegistrationAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
     """Read-only: who registered which file of sensors, and whether its tokens were fetched.
 
     The sealed tokens file is never shown (it is useless without its pad in Redis anyway).
@@ -241,12 +232,3 @@ class SensorRegistrationAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
         "tokens_downloaded_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
