@@ -104,7 +104,7 @@ def _qc_then_statistics(*, evidence_may_wait: bool = False) -> int:
     # Flags first: the statistics leave flagged readings out; evidence reads the statistics.
     # The station-month checks read the day flags, and mark the days whose month flag changed:
     # a backfilled month's before its statistics; the current month's (hourly) after the
-    # evidence, so live figures do not wait for them, then the days they changed.
+    # evidence, so live figures do not wait for them.
     started = time.monotonic()
     qc_dirty_days()
     qc_changed_months(which="past")
@@ -129,11 +129,10 @@ def _qc_then_statistics(*, evidence_may_wait: bool = False) -> int:
         time.monotonic() - counted,
         " (next round: more readings came in)" if waits else "",
     )
+    # The days whose month flag this changes are marked dirty: the next round takes
+    # them with QC first (the task goes round while work waits; else the beat sweep).
     qc_changed_months(which="current")
-    changed = daily_stats_recompute_all_dirty()
-    if changed:
-        evidence_recompute()
-    return recomputed + changed
+    return recomputed
 
 
 @shared_task(name="sensors.sweep_dirty_days", acks_late=True)

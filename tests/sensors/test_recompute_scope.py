@@ -130,7 +130,10 @@ def test_readings_that_arrive_during_a_run_are_checked_before_they_count(
 
     # The same task went round again: QC flagged the reading before it could count.
     assert ReadingFlag.objects.filter(sensor=late, check_name="range").count() == 1
-    assert SensorDay.objects.get(sensor=late, day=DAY).t_max < 20
+    # The impossible reading never counts (a month check may also leave out this
+    # one-day sensor's whole month: its day correlates poorly with the network's).
+    t_max = SensorDay.objects.get(sensor=late, day=DAY).t_max
+    assert t_max is None or t_max < 20
     assert not DirtyDay.objects.exists()
     assert EvidenceRun.objects.filter(job=RECOMPUTE_JOB).count() == 2
     # and the neighbourhood's figures count the late sensor
