@@ -19,15 +19,23 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from civic.models import Challenge, Concern, User, WorkflowEvent
+from civic.notification_kinds import CHALLENGE_UPDATES, CONCERN_UPDATES
 from civic.roles import ADMIN, OFFICER, RESIDENT, user_roles
 
 logger = logging.getLogger(__name__)
+
+# Sent inside the transition's transaction, after its event is saved, with
+# sender=the model, obj=the moved (locked) object and event=its WorkflowEvent.
+# A receiver records what belongs to the move (e.g. a snapshot) atomically with it;
+# raising ValidationError refuses the move and nothing is written.
+transitioned = Signal()
 
 Guard = Callable[[models.Model], str | None]
 # (object, actor) -> a refusal message, or None when this actor may make the move.
@@ -70,6 +78,9 @@ class Notifier:
     recipients: Callable[[WorkflowEvent], Iterable[tuple[User, str]]]
     message: Callable[[WorkflowEvent], str]
     mail_subject: Any = DEFAULT_MAIL_SUBJECT
+    # The kind of message (civic.notifications.kind_register): residents switch kinds
+    # off on their preferences page. None: a message that cannot be switched off.
+    kind: str | None = None
 
 
 def _nobody(event: WorkflowEvent) -> list[tuple[User, str]]:
@@ -244,6 +255,7 @@ def transition(
         locked.save(update_fields=update_fields)
         event = _event(locked, actor=actor, source=source, target=target, note=note)
         event.save()
+        transitioned.send(sender=type(locked), obj=locked, event=event)
         transaction.on_commit(lambda: _queue_notifications(event.pk))
 
     setattr(obj, workflow.state_field, target)
@@ -284,6 +296,9 @@ def transition_many(
             values["updated_at"] = timezone.now()
         queryset.model.objects.filter(pk__in=[obj.pk for obj in locked]).update(**values)
         events = WorkflowEvent.objects.bulk_create(events)
+        for obj, event in zip(locked, events, strict=True):
+            setattr(obj, workflow.state_field, target)
+            transitioned.send(sender=queryset.model, obj=obj, event=event)
         ids = [event.pk for event in events]
         transaction.on_commit(lambda: [_queue_notifications(pk) for pk in ids])
     return events
@@ -351,6 +366,7 @@ CONCERN_NOTIFIER = Notifier(
     recipients=_concern_recipients,
     message=_concern_message,
     mail_subject=_("Update on your concern"),
+    kind=CONCERN_UPDATES.key,
 )
 
 
@@ -380,6 +396,7 @@ CHALLENGE_NOTIFIER = Notifier(
     recipients=_challenge_recipients,
     message=_challenge_message,
     mail_subject=_("Update on your concern"),
+    kind=CHALLENGE_UPDATES.key,
 )
 
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "civic.apps.CivicConfig",
     "surveys.apps.SurveysConfig",
     "sensors.apps.SensorsConfig",
+    "priority.apps.PriorityConfig",
     "interventions.apps.InterventionsConfig",
 ]
 

@@ -15,7 +15,7 @@ import pytest
 CIVIC = Path(__file__).resolve().parents[2] / "civic"
 WIRING = {"settings", "urls.py", "migrations"}
 # A quoted name that starts with an app's label: "sensors.x", 'surveys', "interventions:…".
-APP_NAME = re.compile(r"""["'](sensors|surveys|interventions)(["'.:_-])""")
+APP_NAME = re.compile(r"""["'](sensors|surveys|priority|interventions)(["'.:_-])""")
 # Figures of the apps, which the core reads only through the vocabulary.
 FIGURES = re.compile(
     r"""["'](night_anomaly|wet_feet_hours|soil_moisture|tropical_nights|wetness_index|"""

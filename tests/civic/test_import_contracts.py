@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
 LINT_IMPORTS = shutil.which("lint-imports") or str(Path(sys.executable).with_name("lint-imports"))
 CORE = "The core (civic) imports no app"
-APPS = "The apps (sensors, surveys, interventions) do not import each other"
+APPS = "The apps (sensors, surveys, priority, interventions) do not import each other"
 LAYERS = "Dashboards over the apps, the apps over the core"
 
 

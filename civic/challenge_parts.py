@@ -1,0 +1,139 @@
+"""What apps add to a challenge, without the core naming them.
+
+A challenge is the core's; its interventions, its priority score and the
+survey answers behind it belong to apps. They plug in here from their
+AppConfig.ready():
+
+- **panels**: a section of the challenge page (template + context function);
+- **facts**: values shown per challenge in lists (the ranking, the public
+  list), fetched for many challenges at once so a list costs a constant
+  number of queries;
+- **stages**: the challenge's pipeline stage, derived from the app's own
+  records (e.g. its interventions), never stored twice; the most advanced
+  stage any app reports wins, else the challenge's own status;
+- **stakeholders**: who has a stake in a challenge beyond the authors of its
+  linked concerns (survey respondents, supporters of a proposal); used by
+  notifications.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+
+from civic.models import Challenge, EvidencePeriod, User
+from civic.models.concerns import PUBLIC_CONCERN_STATUSES
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section of the challenge page, in `order` (lower first)."""
+
+    key: str
+    template: str
+    # (challenge, request, period) -> the template's context (merged under `panel`).
+    context: Callable[[Challenge, HttpRequest, EvidencePeriod | None], dict[str, Any]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A value per challenge for lists: `values(ids, user)` -> {challenge id: value}."""
+
+    key: str
+    label: Any
+    values: Callable[[list[int], Any], dict[int, Any]]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A pipeline stage: `rank` orders stages (a higher rank is further along)."""
+
+    key: str
+    label: Any
+    rank: int
+
+
+# (challenge ids) -> {challenge id: Stage}; an app answers only for challenges it knows.
+StageSource = Callable[[list[int]], dict[int, Stage]]
+# (challenge) -> users with a stake in it.
+StakeholderSource = Callable[[Challenge], Iterable[User]]
+
+_PANELS: dict[str, Panel] = {}
+_FACTS: dict[str, Fact] = {}
+_STAGE_SOURCES: dict[str, StageSource] = {}
+_STAKEHOLDER_SOURCES: dict[str, StakeholderSource] = {}
+
+
+def panel_register(panel: Panel) -> None:
+    _PANELS[panel.key] = panel
+
+
+def fact_register(fact: Fact) -> None:
+    _FACTS[fact.key] = fact
+
+
+def stage_source_register(key: str, source: StageSource) -> None:
+    _STAGE_SOURCES[key] = source
+
+
+def stakeholder_source_register(key: str, source: StakeholderSource) -> None:
+    _STAKEHOLDER_SOURCES[key] = source
+
+
+def panels() -> list[Panel]:
+    return sorted(_PANELS.values(), key=lambda p: (p.order, p.key))
+
+
+def facts() -> list[Fact]:
+    return list(_FACTS.values())
+
+
+def facts_for(ids: list[int], user) -> dict[str, dict[int, Any]]:
+    """Every registered fact for these challenges: {fact key: {challenge id: value}}."""
+    return {fact.key: fact.values(ids, user) for fact in _FACTS.values()}
+
+
+def stages_for(challenges: Iterable[Challenge]) -> dict[int, Stage]:
+    """Each challenge's pipeline stage: the furthest any app reports, else its status."""
+    challenges = list(challenges)
+    ids = [c.pk for c in challenges]
+    result = {
+        c.pk: Stage(c.status, c.get_status_display(), STATUS_RANK.get(c.status, 0))
+        for c in challenges
+    }
+    for source in _STAGE_SOURCES.values():
+        for pk, stage in source(ids).items():
+            if pk in result and stage.rank > result[pk].rank:
+                result[pk] = stage
+    return result
+
+
+# The challenge's own statuses as stages; apps rank theirs above PRIORITISED.
+STATUS_RANK = {
+    Challenge.Status.DRAFT: 0,
+    Challenge.Status.OPEN: 10,
+    Challenge.Status.PRIORITISED: 20,
+    # A closed challenge ends its pipeline whatever its interventions say.
+    Challenge.Status.CLOSED: 1000,
+}
+
+
+def stakeholders_of(challenge: Challenge) -> list[User]:
+    """Active users with a stake: authors of its linked public concerns, and what apps add."""
+    users = {
+        u.pk: u
+        for u in User.objects.filter(
+            is_active=True,
+            concerns__challenges=challenge,
+            concerns__status__in=PUBLIC_CONCERN_STATUSES,
+        ).distinct()
+    }
+    for source in _STAKEHOLDER_SOURCES.values():
+        for user in source(challenge):
+            if user.is_active:
+                users.setdefault(user.pk, user)
+    return list(users.values())

@@ -1,0 +1,1 @@
+"""Evidence-based priority of challenges: criteria, weights, scores, overrides and the ranking."""

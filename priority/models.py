@@ -1,0 +1,1 @@
+"""Models of priority: weights, scores and overrides (see the issue)."""
