@@ -114,7 +114,9 @@ CHALLENGES = [
         # the evidence (a wider circle averages the heat away and ranks it below the
         # school yard).
         250,
-        Challenge.Status.PRIORITISED,
+        # Open: the priority app's demo prioritises it once its score is computed,
+        # so the recorded score is the one on evidence, not an empty one.
+        Challenge.Status.OPEN,
         "Bewoners melden een heet, versteend winkelgebied zonder schaduw.",
     ),
     (
@@ -130,7 +132,7 @@ CHALLENGES = [
         "heat",
         1,
         350,
-        Challenge.Status.DRAFT,
+        Challenge.Status.OPEN,
         "Schoolpleinen ontstenen en vergroenen, samen met leerlingen en ouders.",
     ),
 ]
