@@ -404,7 +404,9 @@ class WorkflowEventAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
-    list_display = ["recipient", "message", "created_at", "emailed_at", "read_at"]
+    # A resident's notification settings (NotificationPreference) stay out of the
+    # admin: their own page and the API set them, and nobody else needs them.
+    list_display = ["recipient", "kind", "message", "created_at", "emailed_at", "read_at"]
     list_filter = ["emailed_at", "read_at"]
     search_fields = ["recipient__username", "message"]
     raw_id_fields = ["recipient", "event"]

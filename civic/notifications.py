@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from civic.models import Notification, User, WorkflowEvent
+from civic.models import Notification, NotificationPreference, User, WorkflowEvent
 from civic.workflow import Notifier, workflow_for
 
 
@@ -24,19 +24,39 @@ def _notifier(event: WorkflowEvent) -> Notifier:
 
 
 def _recipients(event: WorkflowEvent, notifier: Notifier) -> list[tuple[User, str]]:
-    """(recipient, link) pairs; never the actor, never an inactive account."""
-    return [
-        (user, url)
-        for user, url in notifier.recipients(event)
-        if user.pk != event.actor_id and user.is_active
-    ]
+    """(recipient, link) pairs; never the actor, an inactive account or one who opted out.
+
+    A recipient named twice (say, as an author and as a survey respondent) is
+    told once, with the first link.
+    """
+    seen: set[int] = set()
+    pairs = []
+    for user, url in notifier.recipients(event):
+        if user.pk == event.actor_id or not user.is_active or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        pairs.append((user, url))
+    if notifier.kind is None or not pairs:
+        return pairs
+    switched_off = kind_switched_off_by(kind=notifier.kind, user_ids=[u.pk for u, _url in pairs])
+    return [(user, url) for user, url in pairs if user.pk not in switched_off]
+
+
+def kind_switched_off_by(*, kind: str, user_ids: list[int]) -> set[int]:
+    """Which of these users switched this kind of notification off (one query)."""
+    return set(
+        NotificationPreference.objects.filter(
+            kind=kind, enabled=False, user_id__in=user_ids
+        ).values_list("user_id", flat=True)
+    )
 
 
 def _message(event: WorkflowEvent, notifier: Notifier) -> str:
     """The workflow's message in the active language, with the step's note."""
     text = notifier.message(event)
-    if event.note:
-        text += " " + _("Note: %(note)s") % {"note": event.note}
+    note = notifier.note(event) if notifier.note is not None else event.note
+    if note:
+        text += " " + _("Note: %(note)s") % {"note": note}
     return text
 
 
@@ -52,7 +72,11 @@ def notifications_create_for_event(*, event: WorkflowEvent) -> int:
             continue
         with translation.override(user.language):
             message = _message(event, notifier)
-        rows.append(Notification(recipient=user, event=event, message=message, url=url))
+        rows.append(
+            Notification(
+                recipient=user, event=event, message=message, url=url, kind=notifier.kind or ""
+            )
+        )
     # ignore_conflicts still guards a concurrent second run; the count above is what we add.
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)

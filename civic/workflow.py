@@ -25,7 +25,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from civic.models import Challenge, Concern, User, WorkflowEvent
+from civic.challenge_parts import stakeholders_of
+from civic.models import Challenge, ChallengeConcern, Concern, User, WorkflowEvent
 from civic.notification_kinds import CHALLENGE_UPDATES, CONCERN_UPDATES
 from civic.roles import ADMIN, OFFICER, RESIDENT, user_roles
 
@@ -78,9 +79,12 @@ class Notifier:
     recipients: Callable[[WorkflowEvent], Iterable[tuple[User, str]]]
     message: Callable[[WorkflowEvent], str]
     mail_subject: Any = DEFAULT_MAIL_SUBJECT
-    # The kind of message (civic.notifications.kind_register): residents switch kinds
-    # off on their preferences page. None: a message that cannot be switched off.
+    # The kind of message (civic.notification_kinds.kind_register): residents switch
+    # kinds off on their preferences page. None: a message that cannot be switched off.
     kind: str | None = None
+    # The note appended to the message (default: the event's note); a notifier whose
+    # message already says what the note says returns "" for that event.
+    note: Callable[[WorkflowEvent], str] | None = None
 
 
 def _nobody(event: WorkflowEvent) -> list[tuple[User, str]]:
@@ -349,17 +353,56 @@ def _state_label(event: WorkflowEvent) -> str:
     return str(choices.get(event.to_state, event.to_state))
 
 
+def _concern_link(concern: Concern) -> str:
+    """The concern's card on the author's "my concerns" page."""
+    return reverse("civic:concern_mine") + f"#concern-{concern.pk}"
+
+
 def _concern_recipients(event: WorkflowEvent) -> list[tuple[User, str]]:
-    # No author: filed through an anonymous survey answer.
+    # A concern from a survey answer is filed in its respondent's name (surveys'
+    # answering), so the author is the respondent; an anonymous answer has no author.
     author = event.subject.author
-    return [(author, reverse("civic:concern_mine"))] if author else []
+    return [(author, _concern_link(event.subject))] if author else []
+
+
+def _public_challenge_of(concern: Concern) -> Challenge | None:
+    """The challenge the concern was last linked to, if that challenge is public."""
+    link = (
+        ChallengeConcern.objects.filter(concern=concern)
+        .exclude(challenge__status=Challenge.Status.DRAFT)
+        .select_related("challenge")
+        .order_by("-linked_at", "-id")
+        .first()
+    )
+    return link.challenge if link else None
 
 
 def _concern_message(event: WorkflowEvent) -> str:
+    concern = event.subject
+    if event.to_state == Concern.Status.LINKED:
+        challenge = _public_challenge_of(concern)
+        if challenge is None:
+            # A draft challenge is internal: its title must not reach the resident yet.
+            return gettext(
+                "Your concern #%(id)s is now linked to a challenge that is being prepared."
+            ) % {"id": concern.pk}
+        return gettext("Your concern #%(id)s is now linked to the challenge “%(title)s”.") % {
+            "id": concern.pk,
+            "title": challenge.title,
+        }
     return gettext("Your concern #%(id)s is now: %(state)s.") % {
-        "id": event.subject.pk,
+        "id": concern.pk,
         "state": _state_label(event),
     }
+
+
+def _concern_note(event: WorkflowEvent) -> str:
+    if event.to_state == Concern.Status.LINKED:
+        challenge = _public_challenge_of(event.subject)
+        # The link's own note ("Linked to challenge …") says what the message says.
+        if challenge is None or challenge.title in event.note:
+            return ""
+    return event.note
 
 
 CONCERN_NOTIFIER = Notifier(
@@ -367,6 +410,7 @@ CONCERN_NOTIFIER = Notifier(
     message=_concern_message,
     mail_subject=_("Update on your concern"),
     kind=CONCERN_UPDATES.key,
+    note=_concern_note,
 )
 
 
@@ -378,24 +422,30 @@ def _challenge_event_is_public(event: WorkflowEvent) -> bool:
     )
 
 
+def _challenge_link(challenge: Challenge) -> str:
+    # TODO(challenge pages): the public challenge page, civic:challenge_detail.
+    return reverse("civic:concern_mine")
+
+
 def _challenge_recipients(event: WorkflowEvent) -> list[tuple[User, str]]:
-    """The authors of the concerns linked to the challenge, once it is public."""
+    """Everyone with a stake in the challenge (civic.challenge_parts), once it is public."""
     if not _challenge_event_is_public(event):
         return []
-    authors = User.objects.filter(concerns__challenges=event.subject).distinct()
-    return [(author, reverse("civic:concern_mine")) for author in authors]
+    link = _challenge_link(event.subject)
+    return [(user, link) for user in stakeholders_of(event.subject)]
 
 
 def _challenge_message(event: WorkflowEvent) -> str:
     return gettext(
-        "The challenge “%(title)s”, to which your concern is linked, is now: %(state)s."
+        "The challenge “%(title)s”, which your concern, survey answer or support is part of, "
+        "is now: %(state)s."
     ) % {"title": event.subject.title, "state": _state_label(event)}
 
 
 CHALLENGE_NOTIFIER = Notifier(
     recipients=_challenge_recipients,
     message=_challenge_message,
-    mail_subject=_("Update on your concern"),
+    mail_subject=_("Update on a challenge you follow"),
     kind=CHALLENGE_UPDATES.key,
 )
 

@@ -10,9 +10,11 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from civic.celery import jobs_register
+        from civic.challenge_parts import stakeholder_source_register
         from civic.roles import COUNCIL, OFFICER, grant
         from civic.vocabulary import Source, register_source
         from surveys import receivers, workflow  # noqa: F401  (registers the transition table)
+        from surveys.selectors import respondents_of_challenge
         from surveys.signal import SOURCE
         from surveys.vocabulary import MEASURES
 
@@ -26,6 +28,8 @@ class SurveysConfig(AppConfig):
             *MEASURES,
         )
         receivers.connect()
+        # Respondents whose consented map point became a concern of a challenge hear of it.
+        stakeholder_source_register("survey_respondents", respondents_of_challenge)
         jobs_register(
             # Recompute the survey signal even if a queued run was lost (Redis down).
             beat={"surveys-signal-sweep": {"task": "surveys.recompute_signal", "schedule": 600.0}},

@@ -8,7 +8,8 @@ from django.contrib.gis.db.models.functions import PointOnSurface
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from civic.models import Area
+from civic.models import Area, Challenge, User
+from civic.models.concerns import PUBLIC_CONCERN_STATUSES
 from civic.roles import is_staff_member
 from surveys.models import Answer, Question, Response, Survey
 
@@ -94,3 +95,18 @@ def responses_of_resident(*, user) -> QuerySet[Response]:
 def area_covers(*, area: Area, geometry) -> bool:
     """Whether the area covers the geometry (a map answer, a neighbourhood's inner point)."""
     return Area.objects.filter(pk=area.pk, geometry__covers=geometry).exists()
+
+
+def respondents_of_challenge(challenge: Challenge) -> QuerySet[User]:
+    """Signed-in respondents whose consented map point became a public concern of the challenge.
+
+    Their stake in the challenge (civic.challenge_parts); an anonymous answer
+    (an invitation code) names nobody, and without consent no concern was made.
+    """
+    # One filter(): the consent, the answer's concern and its link are one joined row.
+    return User.objects.filter(
+        is_active=True,
+        survey_responses__consent_publish=True,
+        survey_responses__answers__concern__challenges=challenge,
+        survey_responses__answers__concern__status__in=PUBLIC_CONCERN_STATUSES,
+    ).distinct()

@@ -5,7 +5,7 @@ from civic.models.areas import Area, Theme
 from civic.models.challenges import Challenge, ChallengeConcern
 from civic.models.concerns import Concern
 from civic.models.evidence import Evidence, EvidencePeriod, EvidenceRun, EvidenceStale
-from civic.models.notifications import Notification
+from civic.models.notifications import Notification, NotificationPreference
 from civic.models.workflow_events import WorkflowEvent
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "EvidenceRun",
     "EvidenceStale",
     "Notification",
+    "NotificationPreference",
     "Theme",
     "User",
     "WorkflowEvent",

@@ -37,7 +37,7 @@ def test_the_author_hears_of_a_moderation_step_in_the_app_and_by_mail(
     note = Notification.objects.get()
     assert (note.recipient, note.event) == (english_author, event)
     assert note.message == f"Your concern #{concern.pk} is now: published."
-    assert note.url == reverse("civic:concern_mine")
+    assert note.url == reverse("civic:concern_mine") + f"#concern-{concern.pk}"
     assert note.emailed_at is not None
     assert note.read_at is None
     [mail] = mailoutbox
@@ -211,7 +211,8 @@ def test_a_challenge_step_notifies_the_authors_of_its_linked_concerns(
     assert sorted(n.recipient.username for n in notes) == ["jane", "joost"]
     english = notes.get(recipient=english_author).message
     assert english == (
-        "The challenge “Koele schoolpleinen”, to which your concern is linked, is now: open."
+        "The challenge “Koele schoolpleinen”, which your concern, survey answer or support "
+        "is part of, is now: open."
     )
     assert "Koele schoolpleinen" in notes.get(recipient=dutch_author).message
     assert sorted(mail.to[0] for mail in mailoutbox) == [

@@ -55,7 +55,7 @@ def test_worker_notifies_the_resident_of_an_officers_transition(
     note = wait_for(lambda: Notification.objects.filter(recipient=resident, event=event).first())
     assert note is not None, "the worker did not create the resident's notification"
     assert f"#{concern.pk}" in note.message
-    assert note.url == reverse("civic:concern_mine")
+    assert note.url == reverse("civic:concern_mine") + f"#concern-{concern.pk}"
     # The worker also e-mailed it, once, and marked it as e-mailed.
     assert wait_for(lambda: Notification.objects.get(pk=note.pk).emailed_at is not None)
     assert [m.to for m in mail.outbox] == [[resident.email]]
