@@ -16,7 +16,7 @@ class CivicConfig(AppConfig):
     verbose_name = _("Participation core")
 
     def ready(self) -> None:
-        from civic import subjects, workflow  # noqa: F401  (registers the transition tables)
+        from civic import menu, subjects, workflow  # noqa: F401  (registers tables and menu)
 
         subjects.connect()
 

@@ -1,7 +1,8 @@
-"""Template context: the signed-in user's roles and unread updates, for menus."""
+"""Template context: the signed-in user's roles, their menu and unread updates."""
 
 from django.utils.functional import SimpleLazyObject
 
+from civic.menu import menu_for
 from civic.roles import ADMIN, COUNCIL, OFFICER, RESIDENT, user_roles
 from civic.selectors import notifications_unread_count
 
@@ -22,3 +23,9 @@ def roles(request) -> dict:
             )
         ),
     }
+
+
+def menu(request) -> dict:
+    """The main menu entries this user may open (civic.menu), computed when a page shows them."""
+    user = getattr(request, "user", None)
+    return {"menu_items": SimpleLazyObject(lambda: menu_for(user, path=request.path))}

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civic import views
+from civic import personal_views, views
 from civic.api.views import ConcernPhotoView
 
 app_name = "civic"
@@ -14,4 +14,11 @@ urlpatterns = [
     path("concerns/<int:pk>/photo/", ConcernPhotoView.as_view(), name="concern_photo"),
     path("moderation/", views.moderation_queue, name="moderation"),
     path("moderation/<int:pk>/", views.moderation_decide, name="moderation_decide"),
+    path("start/", personal_views.start, name="start"),
+    path("notifications/", personal_views.notifications, name="notifications"),
+    path(
+        "notifications/preferences/",
+        personal_views.notification_preferences,
+        name="notification_preferences",
+    ),
 ]

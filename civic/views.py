@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 
 from civic import periods, selectors, services, workflow
 from civic.forms import ConcernForm, ModerationForm
+from civic.menu import WORK, menu_for
 from civic.models import Concern
 from civic.roles import RESIDENT, is_staff_member, user_has_role
 from civic.vocabulary import map_layer_source
@@ -92,7 +93,7 @@ def concern_new(request):
 
 @login_required
 def concern_mine(request):
-    """A resident's own concerns, each with its status history and notifications."""
+    """A resident's own concerns, each with its status history."""
     concerns = list(selectors.concerns_of_author(user=request.user))
     histories = selectors.histories_of(concerns)
     labels = dict(Concern.Status.choices)
@@ -101,14 +102,8 @@ def concern_mine(request):
         for event in concern.history:
             event.from_label = labels.get(event.from_state, event.from_state)
             event.to_label = labels.get(event.to_state, event.to_state)
-    notifications = list(selectors.notifications_for(user=request.user)[:10])
-    response = render(
-        request,
-        "civic/concern_mine.html",
-        {"concerns": concerns, "notifications": notifications},
-    )
-    services.notifications_mark_read(user=request.user)
-    return response
+    # Messages (about these concerns and more) are on the notifications page.
+    return render(request, "civic/concern_mine.html", {"concerns": concerns})
 
 
 def _officer_only(request) -> None:
@@ -121,8 +116,12 @@ def _officer_only(request) -> None:
 def moderation_queue(request):
     """Officers publish or reject submitted concerns, oldest first."""
     _officer_only(request)
+    # The officer's other work pages (challenges, surveys, readings), as the apps register them.
+    work = [item for item in menu_for(request.user, group=WORK) if item.key != "moderation"]
     return render(
-        request, "civic/moderation.html", {"concerns": selectors.moderation_queue()[:100]}
+        request,
+        "civic/moderation.html",
+        {"concerns": selectors.moderation_queue()[:100], "work": work},
     )
 
 

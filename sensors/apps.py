@@ -12,7 +12,8 @@ class SensorsConfig(AppConfig):
         from celery.schedules import crontab
 
         from civic.celery import jobs_register
-        from civic.roles import OFFICER, grant
+        from civic.menu import WORK, MenuItem, menu_register
+        from civic.roles import ADMIN, OFFICER, grant
         from civic.vocabulary import Source, register_source
         from sensors import receivers, workflow  # noqa: F401  (registers the transition table)
         from sensors.evidence import SOURCE
@@ -70,3 +71,14 @@ class SensorsConfig(AppConfig):
             *MEASURES,
         )
         receivers.connect()
+        menu_register(
+            MenuItem("sensors", _("Sensors"), "sensors:index", order=30),
+            MenuItem(
+                "sensors_upload",
+                _("Upload readings"),
+                "sensors:upload",
+                frozenset({OFFICER, ADMIN}),
+                order=220,
+                group=WORK,
+            ),
+        )

@@ -11,7 +11,8 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         from civic.celery import jobs_register
         from civic.challenge_parts import stakeholder_source_register
-        from civic.roles import COUNCIL, OFFICER, grant
+        from civic.menu import WORK, MenuItem, menu_register
+        from civic.roles import ADMIN, COUNCIL, OFFICER, grant
         from civic.vocabulary import Source, register_source
         from surveys import receivers, workflow  # noqa: F401  (registers the transition table)
         from surveys.selectors import respondents_of_challenge
@@ -28,6 +29,17 @@ class SurveysConfig(AppConfig):
             *MEASURES,
         )
         receivers.connect()
+        menu_register(
+            MenuItem("surveys", _("Surveys"), "surveys:index", order=20),
+            MenuItem(
+                "surveys_manage",
+                _("Manage surveys"),
+                "surveys:manage",
+                frozenset({OFFICER, ADMIN}),
+                order=210,
+                group=WORK,
+            ),
+        )
         # Respondents whose consented map point became a concern of a challenge hear of it.
         stakeholder_source_register("survey_respondents", respondents_of_challenge)
         jobs_register(

@@ -11,6 +11,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.settings import api_settings
 
 from civic.api import views
+from civic.api.notification_preferences import NotificationPreferencesView
 from civic.api.periods import PeriodViewSet
 from civic.api.throttling import ScopedRateThrottle
 from civic.lockout import retry_after_seconds
@@ -68,4 +69,9 @@ router.register("periods", PeriodViewSet, basename="period")
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include(router.urls)),
+    path(
+        "me/notification-preferences/",
+        NotificationPreferencesView.as_view(),
+        name="api-notification-preferences",
+    ),
 ]

@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "civic.context_processors.roles",
+                "civic.context_processors.menu",
             ],
         },
     },
@@ -124,7 +125,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "civic:concern_mine"
+LOGIN_REDIRECT_URL = "civic:start"
 LOGOUT_REDIRECT_URL = "civic:map"
 
 # django-allauth: residents sign up with an e-mail address and log in with it.

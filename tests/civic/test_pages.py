@@ -211,7 +211,7 @@ def test_refused_form_keeps_what_the_resident_typed(client, resident, heat, muni
 
 
 # -------------------------------------------------------------- my concerns
-def test_my_concerns_lists_only_my_own_with_history_and_updates(
+def test_my_concerns_lists_only_my_own_with_history_and_their_updates_on_notifications(
     client,
     resident,
     other_resident,
@@ -257,8 +257,10 @@ def test_my_concerns_lists_only_my_own_with_history_and_updates(
     assert "submitted → published" in cards[f"concern-{mine.pk}"]
     assert "submitted → rejected" in cards[f"concern-{rejected.pk}"]
     assert "Where exactly?" in cards[f"concern-{rejected.pk}"]
-    assert f"Your concern #{mine.pk} is now: published." in text
-    assert f"Your concern #{rejected.pk} is now: rejected." in text
+    assert 'href="/notifications/"' in response.content.decode()
+    updates = page_text(client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert f"Your concern #{mine.pk} is now: published." in updates
+    assert f"Your concern #{rejected.pk} is now: rejected." in updates
 
 
 def test_my_concerns_invites_a_first_concern_when_there_is_none(client, resident):
@@ -346,11 +348,13 @@ def test_resident_logs_in_with_email_through_the_login_page(client, resident):
     response = client.post(LOGIN_URL, {"login": resident.email, "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response["Location"] == MINE_URL
+    # LOGIN_REDIRECT_URL is the landing per role (civic.menu): a resident's concerns.
+    assert response["Location"] == "/start/"
+    assert client.get("/start/")["Location"] == MINE_URL
     assert client.get(MINE_URL).status_code == 200
 
 
-def test_the_menu_counts_unread_updates_until_my_concerns_is_opened(
+def test_the_menu_counts_unread_updates_until_the_notifications_page_is_opened(
     client, resident, officer, heat, municipality, django_capture_on_commit_callbacks
 ):
     concern = services.concern_create(
@@ -365,7 +369,10 @@ def test_the_menu_counts_unread_updates_until_my_concerns_is_opened(
 
     before = page_text(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
     client.get(MINE_URL, HTTP_ACCEPT_LANGUAGE="en")
+    still = page_text(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
+    client.get("/notifications/", HTTP_ACCEPT_LANGUAGE="en")
     after = page_text(client.get("/", HTTP_ACCEPT_LANGUAGE="en"))
 
-    assert "1 update" in before
+    assert "Notifications 1 update" in before
+    assert "Notifications 1 update" in still
     assert "1 update" not in after

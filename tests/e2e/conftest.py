@@ -89,10 +89,17 @@ def page(browser, live_server):
     assert violations == [], "the Content-Security-Policy refused: " + "; ".join(violations)
 
 
-def log_in(tab, user) -> None:
-    """Log in through the real allauth page with the user name (lands on "my concerns")."""
+def log_in(tab, user, *, lands_on: str | None = None) -> None:
+    """Log in through the real allauth page with the user name; wait for the role's landing.
+
+    A resident lands on "my concerns", an officer on the moderation queue, each
+    role on its own page (civic.menu); `lands_on` (a regex) checks which.
+    """
     tab.goto("/accounts/login/")
     tab.locator("#id_login").fill(user.username)
     tab.locator("#id_password").fill(PASSWORD)
     tab.locator("main form button[type=submit]").click()
-    tab.wait_for_url(re.compile(r"/concerns/mine/$"))
+    if lands_on is None:
+        tab.wait_for_url(lambda url: "/accounts/" not in url and "/start/" not in url)
+    else:
+        tab.wait_for_url(re.compile(lands_on))

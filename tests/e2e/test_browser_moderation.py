@@ -35,8 +35,7 @@ def test_officer_publishes_from_the_queue_and_the_resident_sees_the_update(page)
         location=Point(*CENTRE, srid=4326),
     )
 
-    log_in(page, officer)
-    page.goto("/moderation/")
+    log_in(page, officer, lands_on=r"/moderation/$")
     row = page.locator(f"#moderation-row-{concern.pk}")
     expect(row).to_contain_text("The square has no shade at all.")
     moderation_axe = axe_by_impact(page)
@@ -52,7 +51,7 @@ def test_officer_publishes_from_the_queue_and_the_resident_sees_the_update(page)
 
     # The resident sees the step in the history and an update in the menu.
     page.context.clear_cookies()
-    log_in(page, resident)
+    log_in(page, resident, lands_on=r"/concerns/mine/$")
     card = page.locator(f"#concern-{concern.pk}")
     expect(card.locator(".status")).to_have_text("published")
     expect(card.locator(".history")).to_contain_text("submitted → published")
