@@ -423,7 +423,8 @@ def _challenge_event_is_public(event: WorkflowEvent) -> bool:
 
 
 def _challenge_link(challenge: Challenge) -> str:
-    # TODO(challenge pages): the public challenge page, civic:challenge_detail.
+    # Switch to the public challenge page (civic:challenge_detail, args=[challenge.pk])
+    # once it exists; until then the resident's own concerns show the link.
     return reverse("civic:concern_mine")
 
 
