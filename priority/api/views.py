@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 from civic.api.periods import PERIOD_PARAM, requested_period
 from civic.api.permissions import IsOfficerOrReadOnly
 from civic.models import EvidencePeriod
-from civic.periods import period_as_dict
 from civic.roles import ADMIN, is_staff_member, user_has_role
 from priority import selectors, services
 from priority.api.serializers import (
@@ -98,7 +97,7 @@ class ScoresView(APIView):
             }
             for e in entries
         ]
-        data = {"period": period_as_dict(period) if period else None, "results": results}
+        data = {"period": period, "results": results}
         return Response(ScoresSerializer(data).data)
 
 
