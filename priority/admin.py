@@ -29,7 +29,6 @@ class OverrideAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
 class ScoreAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
     list_display = ["challenge", "period", "value", "equal_value", "criteria_present", "weights"]
     list_select_related = ["challenge", "period", "weights"]
-    list_filter = ["is_default"]
 
 
 @admin.register(Snapshot)

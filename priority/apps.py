@@ -11,7 +11,7 @@ class PriorityConfig(AppConfig):
     def ready(self) -> None:
         from civic.celery import jobs_register
         from civic.challenge_parts import Fact, Panel, fact_register, panel_register
-        from civic.roles import COUNCIL, OFFICER, grant
+        from civic.roles import OFFICER, grant
         from priority import panels, receivers
 
         receivers.connect()
@@ -30,13 +30,16 @@ class PriorityConfig(AppConfig):
             Panel(key="priority", template="priority/_panel.html", context=panels.panel_context)
         )
         fact_register(Fact(key="score", label=_("priority score"), values=panels.score_values))
-        read = [
-            "priority.view_weightsversion",
-            "priority.view_councilthemesversion",
-            "priority.view_score",
-            "priority.view_scorecriterion",
-            "priority.view_override",
-            "priority.view_snapshot",
-        ]
-        grant(OFFICER, read)
-        grant(COUNCIL, read)
+        # Officers look at the audit trail in the admin too (who set what, by name);
+        # council members read weights, overrides and scores on the pages and the API,
+        # where a change shows its author's role, not their name.
+        grant(
+            OFFICER,
+            [
+                "priority.view_weightsversion",
+                "priority.view_councilthemesversion",
+                "priority.view_score",
+                "priority.view_override",
+                "priority.view_snapshot",
+            ],
+        )
