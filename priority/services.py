@@ -227,7 +227,10 @@ def scores_recompute() -> int:
         weights = selectors.weights_values(version)
         themes = selectors.council_theme_ids()
         now = timezone.now()
-        Score.objects.all().delete()
+        # Plain DELETEs: Django's cascade would first read every score's id into Python.
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {ScoreCriterion._meta.db_table}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {Score._meta.db_table}")  # noqa: S608
         scores, lines = [], []
         for period in periods:
             computed = scoring.scores_compute(
