@@ -209,9 +209,19 @@ def scores_compute(
 
     # (criterion key) -> {challenge id: (raw, normalised, period id, details)}
     columns: dict[str, dict[int, tuple]] = {}
+    # The period an evidence criterion's figures are looked for in (also when missing).
+    looked_in: dict[str, int | None] = {}
     for criterion in CRITERIA:
         column: dict[int, tuple] = {}
         if criterion.kind == EVIDENCE:
+            looked_in[criterion.key] = next(
+                (
+                    period_of_source[m.source]
+                    for m in of_criterion(criterion.vocabulary)
+                    if m.source in period_of_source
+                ),
+                None,
+            )
             measures = [
                 m
                 for m in of_criterion(criterion.vocabulary)
@@ -273,7 +283,8 @@ def scores_compute(
             weight = float(weights.get(criterion.key, 0.0))
             entry = columns[criterion.key].get(cid)
             if entry is None:
-                lines.append(Line(criterion.key, position, None, None, weight, None, None))
+                period_id = looked_in.get(criterion.key)
+                lines.append(Line(criterion.key, position, None, None, weight, None, period_id))
                 continue
             raw, norm, period_id, details = entry
             contribution = 100 * weight * norm / total if total > 0 else 0.0

@@ -21,6 +21,7 @@ def test_scores_come_ranked_with_breakdown_equal_weights_and_missing_criteria(ap
     plain = body["results"][-1]
     heat = next(line for line in plain["breakdown"] if line["criterion"] == "heat")
     assert heat["missing"] is True and heat["normalised"] is None and heat["contribution"] is None
+    assert heat["period"] == shown_season().key  # where it was looked for
     assert plain["criteria_present"] < plain["criteria_total"] == 6
 
 
