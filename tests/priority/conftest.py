@@ -89,7 +89,8 @@ def api_as(request, db):
     """api_as("officer") answers an APIClient signed in as that fixture's user."""
 
     def make(role: str) -> APIClient:
-        client = APIClient()
+        # English answers, whatever the catalogue holds (role words, labels).
+        client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
         if role != "anonymous":
             client.force_authenticate(request.getfixturevalue(role))
         return client

@@ -15,7 +15,7 @@ def test_scores_come_ranked_with_breakdown_equal_weights_and_missing_criteria(ap
     assert first["equal_weights_score"] == first["score"]  # no version set: equal weights
     assert first["weights_version"] is None
     lines = {line["criterion"]: line for line in first["breakdown"]}
-    assert lines["heat"]["raw_text"] == "1,5 °C"  # the default language is Dutch
+    assert lines["heat"]["raw_text"] == "1.5 °C"
     assert lines["heat"]["period"] == shown_season().key
     assert lines["survey"]["period"] == "to-date"
     plain = body["results"][-1]

@@ -77,7 +77,7 @@ def test_the_weights_page_shows_the_version_in_force_and_refuses_a_negative_weig
     assert "weights.heat" in refused.content.decode()
     assert WeightsVersion.objects.count() == 1
     client.force_login(council)
-    page = client.get("/priority/weights/")
+    page = client.get("/priority/weights/", HTTP_ACCEPT_LANGUAGE="en")
     text = page.content.decode()
     assert page.status_code == 200 and "version 1, set by a policy officer" in text
     assert 'id="weights-form"' not in text  # the council reads, it does not set
