@@ -3,8 +3,8 @@
 Scores are redone (one debounced Celery run for a burst of changes, after the
 commit) when a source replaced figures (civic.evidence.evidence_replaced), a
 challenge changed (status, theme, area: post_save covers workflow moves), an
-area's attributes changed, a concern changed status, or concerns were linked or
-unlinked. Weights and council themes queue it from their own services.
+area's attributes changed, or concerns were linked or unlinked. Weights and
+council themes queue it from their own services.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import importlib
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from civic.models import Area, Challenge, ChallengeConcern, Concern
+from civic.models import Area, Challenge, ChallengeConcern
 from civic.workflow import transitioned
 
 
@@ -53,7 +53,9 @@ def connect() -> None:
 
     evidence.evidence_replaced.connect(evidence_replaced, dispatch_uid="priority-evidence")
     transitioned.connect(challenge_transitioned, sender=Challenge, dispatch_uid="priority-snap")
-    for model in (Challenge, Area, Concern, ChallengeConcern):
+    # Not Concern: a linked concern stays public (linked -> closed), so its moves do not
+    # change who is concerned; links and unlinks arrive through ChallengeConcern.
+    for model in (Challenge, Area, ChallengeConcern):
         post_save.connect(model_changed, sender=model, dispatch_uid=f"priority-{model.__name__}")
     post_delete.connect(model_changed, sender=ChallengeConcern, dispatch_uid="priority-unlink")
     post_delete.connect(model_changed, sender=Challenge, dispatch_uid="priority-challenge-gone")
