@@ -122,8 +122,3 @@ def headline_measure(details: dict) -> Measure | None:
     if not shown:
         return None
     return measure_for(shown.get("source", ""), shown.get("name", ""))
-
-
-def measure_label(source: str, name: str) -> str:
-    measure = measure_for(source, name)
-    return str(measure.label) if measure else name

@@ -6,11 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import OuterRef, Prefetch, Subquery
+from django.utils.translation import gettext
 
 from civic.models import Challenge, EvidencePeriod, User
 from civic.periods import period_default, period_label, periods_with_data
 from civic.roles import ADMIN, COUNCIL, OFFICER, user_roles
-from priority.criteria import BY_KEY, CRITERIA, equal_weights, raw_text
+from priority.criteria import BY_KEY, equal_weights, raw_text
 from priority.models import CouncilThemesVersion, Override, Score, ScoreCriterion, WeightsVersion
 
 # The role a change is shown under (a person's name stays with the audit trail in the admin).
@@ -19,8 +20,6 @@ _ROLE_ORDER = (ADMIN, OFFICER, COUNCIL)
 
 def role_word(user: User | None) -> str:
     """ "a policy officer", "an administrator", …: who made a change, without naming them."""
-    from django.utils.translation import gettext
-
     if user is None:
         return gettext("the service")
     prefetched = getattr(user, "_prefetched_objects_cache", {}).get("groups")
@@ -224,7 +223,3 @@ def default_scores(challenge_ids: list[int]) -> dict[int, float | None]:
         )
     )
     return {cid: found.get(cid) for cid in challenge_ids}
-
-
-def criteria_keys() -> list[str]:
-    return [c.key for c in CRITERIA]

@@ -44,3 +44,27 @@ def test_council_themes_are_set_by_administrators_only(api_as, heat):
     assert [(v["themes"], v["set_by"], v["in_force"]) for v in listed] == [
         (["heat"], "an administrator", True)
     ]
+
+
+def test_the_scores_api_costs_the_same_queries_for_3_or_12_challenges(api_as, ranked, heat):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civic.models import Challenge
+    from tests.factories import ChallengeFactory, evidence_row
+
+    services.scores_recompute()
+    client = api_as("council")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/priority/scores/").status_code == 200
+        return len(queries)
+
+    few = count()
+    for n in range(9):
+        challenge = ChallengeFactory(theme=heat, status=Challenge.Status.OPEN)
+        evidence_row(challenge=challenge, source="sensors", name="night_anomaly", value=n)
+    services.scores_recompute()
+
+    assert count() == few
