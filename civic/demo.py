@@ -55,6 +55,16 @@ NEIGHBOURHOODS = [
     ("BU01931205", "Milligen", (6.043, 52.515, 6.066, 52.530), 5_600, 0.19, 0.61, 0.18),
     ("BU01931206", "Oldenelerbroek", (6.066, 52.515, 6.090, 52.530), 3_800, 0.22, 0.38, 0.39),
 ]
+# code: share of young children (0-4), share living alone; plausible figures for a young
+# district (families in the new parts, older singles in Milligen and Oldenelerbroek).
+HOUSEHOLDS = {
+    "BU01931201": (0.09, 0.14),
+    "BU01931202": (0.08, 0.17),
+    "BU01931203": (0.07, 0.19),
+    "BU01931204": (0.08, 0.16),
+    "BU01931205": (0.05, 0.27),
+    "BU01931206": (0.04, 0.29),
+}
 
 
 @dataclass(frozen=True)
@@ -188,6 +198,8 @@ def load_areas() -> int:
                 "population": population,
                 "attributes": {
                     "share_over_65": over_65,
+                    "share_young_children": HOUSEHOLDS[code][0],
+                    "share_living_alone": HOUSEHOLDS[code][1],
                     "share_paved": paved,
                     "share_green": green,
                     "elevation_m_nap": round(0.2 + green, 1),

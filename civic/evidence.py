@@ -17,6 +17,12 @@ an EvidenceStale marker in the same transaction and queues the source after
 commit. The source claims its markers when it runs (`evidence_claim_stale`),
 and the beat sweep queues every source that still has unclaimed markers, so
 a lost message (Redis down, worker killed) only delays the work.
+
+Readers. `evidence_replaced` is sent after the commit of each
+`writer.replace()` (sender=EvidenceWriter, source=the source's name,
+period=the EvidencePeriod), so what is computed from figures (a score) can be
+redone; a run that replaces many periods sends it once per period, and a
+receiver should debounce. Nothing is sent when the transaction rolls back.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Max, Q
+from django.dispatch import Signal
 from django.utils import timezone
 
 from civic.models import EvidencePeriod, EvidenceStale
@@ -81,6 +88,10 @@ WITH gone AS (
 )
 SELECT (SELECT count(*) FROM challenge_rows) + (SELECT count(*) FROM area_rows)
 """
+
+
+# After the commit of a writer's replace(): source=<name>, period=<EvidencePeriod>.
+evidence_replaced = Signal()
 
 
 class UnregisteredMeasure(ValueError):
@@ -184,6 +195,11 @@ class EvidenceWriter:
                     """,
                     {"id": period.pk},
                 )
+        source = self.source
+        transaction.on_commit(
+            lambda: evidence_replaced.send(sender=EvidenceWriter, source=source, period=period),
+            robust=True,
+        )
         return written
 
 

@@ -332,6 +332,8 @@ SENSORS_RECOMPUTE_DEBOUNCE_S = 1
 SENSORS_SILENT_AFTER_HOURS = int(os.environ.get("SENSORS_SILENT_AFTER_HOURS") or 24)
 # One survey-signal recompute per burst of answers (seconds).
 SURVEYS_SIGNAL_DEBOUNCE_S = 10
+# One priority-score recompute per burst of changes (evidence, weights, links; seconds).
+PRIORITY_RECOMPUTE_DEBOUNCE_S = 2
 # Distances and areas are computed in this projected CRS (RD New).
 CIVIC_WORKING_SRID = 28992
 

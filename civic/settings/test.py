@@ -6,6 +6,7 @@ from .base import REST_FRAMEWORK
 CELERY_TASK_ALWAYS_EAGER = True
 # Every ingest queues its own recompute, so tests need not wait for a debounce.
 SENSORS_RECOMPUTE_DEBOUNCE_S = 0
+PRIORITY_RECOMPUTE_DEBOUNCE_S = 0
 CELERY_TASK_EAGER_PROPAGATES = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -18,6 +18,8 @@ from civic import services, workflow
 from civic.evidence import evidence_mark_stale
 from civic.models import Challenge, Concern
 from civic.periods import to_date_period
+from priority import criteria as priority_criteria
+from priority import services as priority_services
 from sensors import bulk_registration, ingest
 from sensors import services as sensor_services
 from sensors.models import ReadingImport
@@ -252,6 +254,16 @@ def every_model(
         AccessAttempt.objects.create(**attempt, failures_since_start=1)
         AccessFailureLog.objects.create(**attempt, locked_out=False)
         AccessLog.objects.create(**attempt)
+    # Priority: a weights version, the council's themes, scores, an override, a snapshot.
+    priority_services.weights_version_create(
+        actor=officer, weights=dict.fromkeys(priority_criteria.KEYS, 1), note="v1"
+    )
+    priority_services.council_themes_set(actor=superuser, themes=[heat], note="Coalitie")
+    priority_services.scores_recompute()
+    priority_services.override_set(
+        actor=officer, challenge=challenges[0], position=1, reason="Raadsmotie"
+    )
+    workflow.transition(challenges[0], Challenge.Status.PRIORITISED, actor=officer)
     return AdminRows(respondents=respondents, answer_text="Dobbestraat 12")
 
 

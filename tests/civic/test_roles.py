@@ -185,6 +185,11 @@ EXPECTED = {
         ("surveys", "add_invitation"),
         ("surveys", "view_response"),
         ("surveys", "view_answer"),
+        ("priority", "view_weightsversion"),
+        ("priority", "view_councilthemesversion"),
+        ("priority", "view_score"),
+        ("priority", "view_override"),
+        ("priority", "view_snapshot"),
     },
 }
 

@@ -1,0 +1,1 @@
+"""API of priority under /api/v1/priority/."""
