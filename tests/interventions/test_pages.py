@@ -14,4 +14,4 @@ def test_index_shows_the_section_title_and_lead(client, db):
     html = response.content.decode()
     assert "<h1>Interventions</h1>" in html
     assert "<title>Interventions · " in html
-    assert "Proposals, consultations and council decisions" in html
+    assert "No proposals yet." in html
