@@ -92,7 +92,9 @@ def decisions_of(intervention: Intervention) -> QuerySet[Decision]:
 
 def public_history(intervention: Intervention) -> QuerySet[WorkflowEvent]:
     """The audit trail as the public reads it: states, dates and notes; never who."""
-    return history_of(intervention).only("from_state", "to_state", "note", "at")
+    return (
+        history_of(intervention).select_related(None).only("from_state", "to_state", "note", "at")
+    )
 
 
 def is_supporter(intervention: Intervention, user) -> bool:
