@@ -16,7 +16,7 @@ class InterventionsConfig(AppConfig):
             stakeholder_source_register,
         )
         from civic.notification_kinds import NotificationKind, kind_register
-        from civic.roles import COUNCIL, OFFICER, grant
+        from civic.roles import OFFICER, grant
         from interventions import selectors
         from interventions import workflow as flows
         from interventions.panel import panel_context
@@ -52,8 +52,8 @@ class InterventionsConfig(AppConfig):
         )
         # Officers read everything in the admin; proposals, moderation and decisions
         # change only through the pages and the API (the workflow's rules). Council
-        # members read proposals and decisions (who supported or reported what stays
-        # with officers).
+        # members read proposals and decisions on the pages: who supported or reported
+        # what stays with officers.
         grant(
             OFFICER,
             [
@@ -64,4 +64,3 @@ class InterventionsConfig(AppConfig):
                 "interventions.view_support",
             ],
         )
-        grant(COUNCIL, ["interventions.view_intervention", "interventions.view_decision"])
