@@ -185,6 +185,11 @@ EXPECTED = {
         ("surveys", "add_invitation"),
         ("surveys", "view_response"),
         ("surveys", "view_answer"),
+        ("interventions", "view_intervention"),
+        ("interventions", "view_comment"),
+        ("interventions", "view_commentreport"),
+        ("interventions", "view_decision"),
+        ("interventions", "view_support"),
     },
 }
 
