@@ -9,6 +9,9 @@ class InterventionsConfig(AppConfig):
     verbose_name = _("Interventions")
 
     def ready(self) -> None:
+        from celery.schedules import crontab
+
+        from civic.celery import jobs_register
         from civic.challenge_parts import (
             Panel,
             panel_register,
@@ -21,6 +24,16 @@ class InterventionsConfig(AppConfig):
         from interventions import workflow as flows
         from interventions.panel import panel_context
 
+        jobs_register(
+            beat={
+                # Consultations whose last day has passed go to the council.
+                "interventions-close-consultations": {
+                    "task": "interventions.close_consultations",
+                    "schedule": crontab(minute=5),
+                },
+            },
+            routes={"interventions.*": {"queue": "default"}},
+        )
         kind_register(
             NotificationKind(
                 flows.PROPOSALS_KIND,

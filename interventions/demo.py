@@ -5,7 +5,9 @@
   the record (motivation, meeting, votes);
 - "Wateroverlast in de laagte van Werkeren": a wadi proposal in consultation
   until four weeks after the load date, with supports and comments of demo
-  residents, an official answer, and one comment hidden after three reports;
+  residents, an official answer, and one comment hidden after three reports
+  (its author is the extra demo resident "resident3", who logs in with the
+  core demo's password and reads why);
 - "Koele, groene schoolpleinen" stays open, without a proposal.
 
 Everything goes through interventions.services and civic.workflow (no status
@@ -24,7 +26,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from civic import workflow
+from civic.demo import DEMO_PASSWORD
 from civic.models import Challenge, User
+from civic.roles import RESIDENT, user_assign_role
 from interventions import services
 from interventions.models import Comment, Decision, Intervention
 
@@ -40,12 +44,25 @@ CONSULTATION_WEEKS = 4
 HIDDEN_COMMENT = "Koop nu goedkope tuintegels bij onze webwinkel, 50% korting!!!"
 
 
+# A demo resident who can log in and see their comment hidden after reports (and the message).
+EXTRA_RESIDENT = ("resident3", "Noor")
+
+
 def _users() -> dict[str, User]:
+    login, first_name = EXTRA_RESIDENT
+    extra, created = User.objects.get_or_create(
+        username=login, defaults={"email": f"{login}@demo.zwolle.test", "first_name": first_name}
+    )
+    if created:
+        extra.set_password(DEMO_PASSWORD)
+        extra.save(update_fields=["password"])
+        user_assign_role(extra, RESIDENT)
     names = [
         "officer",
         "council",
         "resident",
         "resident2",
+        login,
         *(f"bewoner{n:02d}" for n in range(1, 41)),
     ]
     return {u.username: u for u in User.objects.filter(username__in=names)}
@@ -190,7 +207,7 @@ def load_wadi(users: dict[str, User], progress: Progress) -> bool:
             text="Goed plan, onze kelder liep vorige zomer twee keer onder.",
         )
         spam = services.comment_create(
-            intervention=wadi, actor=users["bewoner20"], text=HIDDEN_COMMENT
+            intervention=wadi, actor=users["resident3"], text=HIDDEN_COMMENT
         )
         for login, reason in (
             ("bewoner21", "spam"),

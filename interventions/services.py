@@ -329,3 +329,13 @@ def decision_record(
         decision.event = event
     intervention.status = outcome
     return decision
+
+
+def consultations_close_ended(*, today: date | None = None) -> int:
+    """Move every proposal whose consultation's last day has passed to awaiting decision.
+
+    The service's own move (no actor), one audit event each; returns how many moved.
+    """
+    today = today or timezone.localdate()
+    ended = Intervention.objects.filter(status=S.IN_CONSULTATION, consultation_end__lt=today)
+    return len(workflow.transition_many(ended, S.AWAITING_DECISION, actor=None))

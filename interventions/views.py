@@ -80,6 +80,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             and not comment.is_mine
             and comment.pk not in reported
         )
+    comments = _threaded(comments)
     labels = dict(S.choices)
     history = list(selectors.public_history(intervention))
     for event in history:
@@ -113,6 +114,23 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "report_form": ReportForm(),
     }
     return render(request, "interventions/detail.html", context)
+
+
+def _threaded(comments: list[Comment]) -> list[Comment]:
+    """Comments oldest first, each followed by the official answers to it."""
+    known = {c.pk for c in comments}
+    answers: dict[int, list[Comment]] = {}
+    for comment in comments:
+        if comment.reply_to_id in known:
+            answers.setdefault(comment.reply_to_id, []).append(comment)
+    ordered = []
+    for comment in comments:
+        if comment.reply_to_id not in known:
+            ordered.append(comment)
+            for answer in answers.get(comment.pk, []):
+                answer.is_answer = True
+                ordered.append(answer)
+    return ordered
 
 
 def _challenge_url(pk: int) -> str | None:

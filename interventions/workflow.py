@@ -172,7 +172,14 @@ INTERVENTION_WORKFLOW = register(
                 _("Back to review"),
                 requires_note=True,
             ),
-            Transition(S.IN_CONSULTATION, S.AWAITING_DECISION, STAFF, _("Send to the council")),
+            # An officer closes it early; the hourly job when its last day has passed.
+            Transition(
+                S.IN_CONSULTATION,
+                S.AWAITING_DECISION,
+                STAFF,
+                _("Send to the council"),
+                system=True,
+            ),
             _decision(S.AGREED, _("Agreed")),
             _decision(S.DECLINED, _("Declined")),
             _decision(S.DEFERRED, _("Deferred")),

@@ -1,4 +1,4 @@
-"""The interventions API with the real roles: proposals, transitions, supports, comments, decisions."""
+"""The interventions API with the real roles: proposals, moves, supports, comments, decisions."""
 
 import pytest
 from django.utils import timezone
@@ -190,8 +190,9 @@ def test_comments_reports_and_moderation_through_the_api(resident, officer, chal
 
 
 def test_comments_close_with_the_consultation_in_the_api(resident, officer, challenge, today):
-    from tests.interventions.conftest import on
     from datetime import timedelta
+
+    from tests.interventions.conftest import on
 
     intervention = in_consultation(officer, challenge, days=1)
     with on(today + timedelta(days=2)):

@@ -212,3 +212,24 @@ def test_reports_before_a_restore_do_not_hide_it_again(officer, challenge):
     for reporter in (ResidentFactory(), ResidentFactory()):
         services.comment_report(comment=comment, actor=reporter, reason="spam")
     assert Comment.objects.get().status == Comment.Status.HIDDEN
+
+
+def test_the_hourly_job_sends_ended_consultations_to_the_council(officer, challenge, today):
+    from interventions.tasks import close_consultations
+
+    ending = in_consultation(officer, challenge, days=2, title="Loopt af")
+    running = in_consultation(officer, challenge, days=9, title="Loopt nog")
+
+    with on(today + timedelta(days=2), hour=23):
+        assert close_consultations() == 0  # the last day is still open
+    with on(today + timedelta(days=3), hour=0):
+        assert close_consultations() == 1
+        assert close_consultations() == 0
+
+    ending.refresh_from_db()
+    running.refresh_from_db()
+    assert (ending.status, running.status) == (S.AWAITING_DECISION, S.IN_CONSULTATION)
+    from civic.models import WorkflowEvent
+
+    moved = WorkflowEvent.objects.get(object_id=ending.pk, to_state=S.AWAITING_DECISION)
+    assert moved.actor is None

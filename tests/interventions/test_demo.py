@@ -1,4 +1,4 @@
-"""The demo's interventions: an agreed depaving, a wadi in consultation, a school yard still open."""
+"""The demo's interventions: an agreed depaving, a wadi in consultation, an open school yard."""
 
 from datetime import timedelta
 from io import StringIO
@@ -51,6 +51,10 @@ def test_the_demo_carries_two_challenges_through_the_workflow(
             demo.HIDDEN_COMMENT
         ]
         assert not Intervention.objects.filter(challenge=school).exists()
+        # Its author logs in with the demo password and was told (without the reporters).
+        author = comments.get(status="hidden").author
+        assert author.username == "resident3" and author.check_password("stadshagen2026")
+        assert Notification.objects.filter(recipient=author, event__to_state="hidden").exists()
 
         stages = stages_for([heat, water, school])
         assert (stages[heat.pk].key, stages[water.pk].key, stages[school.pk].key) == (

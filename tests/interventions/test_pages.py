@@ -338,3 +338,22 @@ def test_the_page_shows_the_site_map_only_with_a_site(client, officer, challenge
 
     assert 'id="intervention-map"' in page(client, f"/interventions/{with_site.pk}/")[1]
     assert 'id="intervention-map"' not in page(client, f"/interventions/{without.pk}/")[1]
+
+
+def test_an_official_answer_follows_the_comment_it_answers(client, officer, challenge):
+    intervention = in_consultation(officer, challenge)
+    question = services.comment_create(
+        intervention=intervention, actor=ResidentFactory(), text="Eerste vraag"
+    )
+    services.comment_create(intervention=intervention, actor=ResidentFactory(), text="Tweede")
+    services.comment_create(
+        intervention=intervention, actor=officer, text="Antwoord op de eerste", reply_to=question
+    )
+
+    _, html = page(client, reverse("interventions:detail", args=[intervention.pk]))
+
+    first, answer, second = (
+        html.index(text) for text in ("Eerste vraag", "Antwoord op de eerste", "Tweede")
+    )
+    assert first < answer < second
+    assert "Official answer from the municipality</strong> (to the comment above)" in html
