@@ -246,13 +246,8 @@ def comment_report(*, comment: Comment, actor: User, reason: str) -> CommentRepo
         if restored_at := _last_restored_at(locked):
             counted = counted.filter(created_at__gt=restored_at)
         if counted.count() >= reports_to_hide():
-            workflow.transition(
-                locked,
-                Comment.Status.HIDDEN,
-                actor=None,
-                note=_("Hidden after %(count)s reports, pending moderation.")
-                % {"count": reports_to_hide()},
-            )
+            # No note: the author's message says why, in their own language.
+            workflow.transition(locked, Comment.Status.HIDDEN, actor=None)
         return report
 
 

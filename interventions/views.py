@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from civic import workflow
@@ -46,14 +47,33 @@ def _to_form(form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, problem)
 
 
+# The list's filters: (query value, label, statuses).
+LIST_FILTERS = [
+    ("consultation", _lazy("In consultation"), [S.IN_CONSULTATION]),
+    ("awaiting", _lazy("Awaiting a decision"), [S.AWAITING_DECISION]),
+    ("decided", _lazy("Decided"), [S.AGREED, S.DECLINED, S.DEFERRED]),
+]
+
+
 def index(request: HttpRequest) -> HttpResponse:
-    """Every proposal this reader may see, newest first, with its challenge's stage."""
-    interventions = list(selectors.interventions_visible_to(user=request.user)[:200])
-    stages = stages_for({i.challenge for i in interventions})
+    """Every proposal this reader may see, newest first; ?show= narrows it to one step."""
+    interventions = selectors.interventions_visible_to(user=request.user)
+    chosen = request.GET.get("show", "")
+    for key, _label, statuses in LIST_FILTERS:
+        if chosen == key:
+            interventions = interventions.filter(status__in=statuses)
+    interventions = list(interventions[:200])
     for intervention in interventions:
-        intervention.stage = stages.get(intervention.challenge_id)
         intervention.consultation_open = selectors.consultation_is_open(intervention)
-    return render(request, "interventions/index.html", {"interventions": interventions})
+    return render(
+        request,
+        "interventions/index.html",
+        {
+            "interventions": interventions,
+            "filters": [(key, label) for key, label, _statuses in LIST_FILTERS],
+            "chosen": chosen,
+        },
+    )
 
 
 def _visible(request: HttpRequest, pk: int) -> Intervention:

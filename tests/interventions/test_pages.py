@@ -357,3 +357,13 @@ def test_an_official_answer_follows_the_comment_it_answers(client, officer, chal
     )
     assert first < answer < second
     assert "Official answer from the municipality</strong> (to the comment above)" in html
+
+
+def test_the_list_narrows_to_proposals_awaiting_a_decision(client, council, officer, challenge):
+    awaiting(officer, challenge, title="Wacht op de raad")
+    in_consultation(officer, challenge, title="Nog in consultatie")
+
+    _, html = page(client, "/interventions/?show=awaiting", council)
+
+    assert "Wacht op de raad" in html and "Nog in consultatie" not in html
+    assert "Nog in consultatie" in page(client, "/interventions/?show=nonsense")[1]
