@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civic import workflow
@@ -49,9 +49,9 @@ def _to_form(form, error: ValidationError) -> None:
 
 # The list's filters: (query value, label, statuses).
 LIST_FILTERS = [
-    ("consultation", _lazy("In consultation"), [S.IN_CONSULTATION]),
-    ("awaiting", _lazy("Awaiting a decision"), [S.AWAITING_DECISION]),
-    ("decided", _lazy("Decided"), [S.AGREED, S.DECLINED, S.DEFERRED]),
+    ("consultation", gettext_lazy("In consultation"), [S.IN_CONSULTATION]),
+    ("awaiting", gettext_lazy("Awaiting a decision"), [S.AWAITING_DECISION]),
+    ("decided", gettext_lazy("Decided"), [S.AGREED, S.DECLINED, S.DEFERRED]),
 ]
 
 
