@@ -367,3 +367,31 @@ def test_the_list_narrows_to_proposals_awaiting_a_decision(client, council, offi
 
     assert "Wacht op de raad" in html and "Nog in consultatie" not in html
     assert "Nog in consultatie" in page(client, "/interventions/?show=nonsense")[1]
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_list_and_a_page_cost_the_same_queries_for_more_proposals_and_comments(
+    client, officer, challenge
+):
+    first = in_consultation(officer, challenge)
+    services.comment_create(intervention=first, actor=ResidentFactory(), text="een")
+    client.force_login(officer)
+    few = (_queries(client, "/interventions/"), _queries(client, f"/interventions/{first.pk}/"))
+
+    for n in range(4):
+        in_consultation(officer, challenge, title=f"Voorstel {n}")
+        services.comment_create(intervention=first, actor=ResidentFactory(), text=f"{n}")
+    services.comment_create(
+        intervention=first, actor=officer, text="Antwoord", reply_to=first.comments.first()
+    )
+    many = (_queries(client, "/interventions/"), _queries(client, f"/interventions/{first.pk}/"))
+
+    assert many == few
