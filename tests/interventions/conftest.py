@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.gis.geos import Point
+from django.utils import translation
 
 from civic import services as civic_services
 from civic import workflow
@@ -24,6 +25,13 @@ SUMMER_DAY = date(2026, 7, 14)
 def on(day: date, hour: int = 12):
     """The wall clock on `day` in Zwolle (ticking, so events keep their order)."""
     return time_machine.travel(datetime(day.year, day.month, day.day, hour, tzinfo=AMS))
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Services answer in the active language: English here, whatever ran before (pages in nl)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(params=[WINTER_DAY, SUMMER_DAY], ids=["winter", "summer"])
