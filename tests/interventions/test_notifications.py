@@ -1,7 +1,10 @@
 """Who hears of a proposal's public steps, in their language, never with another resident's name."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import formats, translation
 
 from civic.models import Notification
 from civic.workflow import transition
@@ -32,12 +35,18 @@ def test_stakeholders_hear_the_consultation_open_in_their_language(
 
     [dutch] = messages_for(concern_author)[-1:]
     [in_english] = messages_for(english)[-1:]
-    assert dutch.startswith("Het voorstel “Tegels eruit” voor de opgave “Hete pleinen”") or (
-        "Tegels eruit" in dutch and "Hete pleinen" in dutch
+    end = today + timedelta(days=10)
+    with translation.override("nl"):
+        dutch_end = formats.date_format(end, "DATE_FORMAT")
+    with translation.override("en"):
+        english_end = formats.date_format(end, "DATE_FORMAT")
+    assert dutch == (
+        f"Het voorstel “Tegels eruit” voor de opgave “Hete pleinen” is tot en met {dutch_end} "
+        "open voor consultatie: steun het of reageer erop."
     )
-    assert in_english.startswith(
+    assert in_english == (
         "The proposal “Tegels eruit” for the challenge “Hete pleinen” is open for consultation "
-        "until"
+        f"until {english_end}: support it or comment on it."
     )
     url = Notification.objects.filter(recipient=english).latest("id").url
     assert url == reverse("interventions:detail", args=[intervention.pk])
@@ -50,8 +59,6 @@ def test_supporters_and_stakeholders_hear_the_decision_without_anyone_named(
     proposer = ResidentFactory(username="klaas-proposer", first_name="Klaas", language="en")
     intervention = propose(proposer, challenge)
     transition(intervention, S.UNDER_REVIEW, actor=officer)
-    from datetime import timedelta
-
     from django.utils import timezone
 
     transition(
@@ -76,6 +83,10 @@ def test_supporters_and_stakeholders_hear_the_decision_without_anyone_named(
     for note in told:
         for name in ("Piet", "Klaas", "Fatima", "piet-supporter", "klaas-proposer", "fatima"):
             assert name not in note.message
+    assert messages_for(concern_author)[-1] == (
+        "De raad heeft besloten over het voorstel “Tegels eruit” voor de opgave “Hete pleinen”: "
+        "aangenomen. Toelichting: Unaniem gesteund."
+    )
     assert messages_for(supporter)[-1] == (
         "The council has decided on the proposal “Tegels eruit” for the challenge "
         "“Hete pleinen”: agreed. Note: Unaniem gesteund."
@@ -91,9 +102,7 @@ def test_steps_before_consultation_reach_only_the_resident_proposer(
         transition(intervention, S.UNDER_REVIEW, actor=officer)
 
     assert messages_for(concern_author) == []
-    assert [n.split(":")[0] for n in messages_for(resident)] == [
-        "Je voorstel “Tegels eruit” is nu"
-    ] or len(messages_for(resident)) == 1
+    assert messages_for(resident) == ["Je voorstel “Tegels eruit” is nu: in beoordeling."]
 
 
 def test_the_challenge_names_supporters_as_stakeholders(officer, challenge):

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from civic.models import Challenge, WorkflowEvent
 from civic.workflow import TransitionNotAllowed, transition
@@ -156,10 +156,12 @@ def test_the_consultation_end_must_lie_ahead(officer, challenge, today):
 def test_an_outcome_is_reached_only_by_recording_a_decision(officer, council, challenge):
     intervention = awaiting(officer, challenge)
 
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         transition(intervention, S.AGREED, actor=council)
 
-    assert "decision" in " ".join(refused.value.message_dict["to"])
+    assert refused.value.message_dict["to"] == [
+        "Record the council's decision: that moves the proposal."
+    ]
     assert Intervention.objects.get().status == S.AWAITING_DECISION
     assert not Decision.objects.exists()
 
