@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/v1/", include("sensors.api.urls")),
     path("api/v1/", include("surveys.api.urls")),
     path("api/v1/", include("priority.api.urls")),
+    path("api/v1/", include("interventions.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script as a file (?script): no inline script.
     path(

@@ -1,1 +1,62 @@
-"""Admin of interventions: nothing to register yet."""
+"""Admin of interventions: read by staff; every change goes through the pages, API and workflow."""
+
+from django.contrib import admin
+
+from civic.admin_lookups import DeclaredLookupsOnly, ReadOnlyAdmin
+from interventions.models import Comment, CommentReport, Decision, Intervention, Support
+
+
+@admin.register(Intervention)
+class InterventionAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
+    """Proposals move only through the workflow (role and object rules), so none is edited here."""
+
+    list_display = ["title", "challenge", "kind", "status", "proposer_role", "consultation_end"]
+    list_filter = ["status", "kind", "proposer_role"]
+    search_fields = ["title", "challenge__title"]
+    list_select_related = ["challenge"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
+    """Comments are moderated on the moderation page, through the comment workflow."""
+
+    list_display = ["__str__", "intervention", "status", "is_official", "created_at"]
+    list_filter = ["status", "is_official"]
+    search_fields = ["text", "intervention__title"]
+    list_select_related = ["intervention"]
+
+
+@admin.register(CommentReport)
+class CommentReportAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
+    """Read-only: residents' reports as they were made."""
+
+    list_display = ["comment", "reason", "created_at"]
+    list_filter = ["reason"]
+    list_select_related = ["comment"]
+
+
+@admin.register(Support)
+class SupportAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
+    """Read-only: residents give and take back supports themselves."""
+
+    list_display = ["intervention", "created_at"]
+    list_select_related = ["intervention"]
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
+    """Read-only and append-only: council members record decisions on the decision page."""
+
+    list_display = [
+        "intervention",
+        "outcome",
+        "decided_on",
+        "meeting_reference",
+        "votes_for",
+        "votes_against",
+        "votes_abstaining",
+    ]
+    list_filter = ["outcome"]
+    search_fields = ["intervention__title", "meeting_reference"]
+    list_select_related = ["intervention"]

@@ -1,4 +1,4 @@
-"""App configuration of interventions."""
+"""App configuration of interventions: workflows, roles, notification kinds, challenge parts."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -7,3 +7,73 @@ from django.utils.translation import gettext_lazy as _
 class InterventionsConfig(AppConfig):
     name = "interventions"
     verbose_name = _("Interventions")
+
+    def ready(self) -> None:
+        from celery.schedules import crontab
+
+        from civic.celery import jobs_register
+        from civic.challenge_parts import (
+            Panel,
+            panel_register,
+            stage_source_register,
+            stakeholder_source_register,
+        )
+        from civic.notification_kinds import NotificationKind, kind_register
+        from civic.roles import OFFICER, grant
+        from interventions import selectors
+        from interventions import workflow as flows
+        from interventions.panel import panel_context
+
+        jobs_register(
+            beat={
+                # Consultations whose last day has passed go to the council.
+                "interventions-close-consultations": {
+                    "task": "interventions.close_consultations",
+                    "schedule": crontab(minute=5),
+                },
+            },
+            routes={"interventions.*": {"queue": "default"}},
+        )
+        kind_register(
+            NotificationKind(
+                flows.PROPOSALS_KIND,
+                _("Proposals and council decisions"),
+                _(
+                    "When a proposal for a challenge you have a stake in opens for consultation "
+                    "or the council decides on it, and when your own proposal moves on."
+                ),
+                order=30,
+            )
+        )
+        kind_register(
+            NotificationKind(
+                flows.COMMENTS_KIND,
+                _("My comments"),
+                _("When a comment you wrote is hidden after reports, restored or removed."),
+                order=40,
+            )
+        )
+        stage_source_register("interventions", selectors.stages_for_challenges)
+        stakeholder_source_register("interventions", selectors.supporters_of_challenge)
+        panel_register(
+            Panel(
+                key="interventions",
+                template="interventions/_panel.html",
+                context=panel_context,
+                order=50,
+            )
+        )
+        # Officers read everything in the admin; proposals, moderation and decisions
+        # change only through the pages and the API (the workflow's rules). Council
+        # members read proposals and decisions on the pages: who supported or reported
+        # what stays with officers.
+        grant(
+            OFFICER,
+            [
+                "interventions.view_intervention",
+                "interventions.view_comment",
+                "interventions.view_commentreport",
+                "interventions.view_decision",
+                "interventions.view_support",
+            ],
+        )

@@ -1,1 +1,254 @@
-"""Models of interventions: none yet; see the open issues for what lands here."""
+"""Models of interventions: proposals per challenge, their consultation, council decisions."""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.core.validators import MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+
+class Intervention(models.Model):
+    """A proposed measure for a challenge; its status changes only through civic.workflow."""
+
+    class Kind(models.TextChoices):
+        DEPAVING = "depaving", _("depaving")
+        TREES = "trees", _("trees")
+        FACADE_GARDEN = "facade_garden", _("facade garden")
+        GREEN_ROOF = "green_roof", _("green roof")
+        WATER_STORAGE = "water_storage", _("water storage / wadi")
+        SHADE = "shade", _("shade")
+        OTHER = "other", _("other")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        UNDER_REVIEW = "under_review", _("under review")
+        IN_CONSULTATION = "in_consultation", _("in consultation")
+        AWAITING_DECISION = "awaiting_decision", _("awaiting decision")
+        AGREED = "agreed", _("agreed")
+        DECLINED = "declined", _("declined")
+        DEFERRED = "deferred", _("deferred")
+        # An officer does not take a resident's proposal up (with a note); not a council decision.
+        NOT_TAKEN_UP = "not_taken_up", _("not taken up")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    class ProposerRole(models.TextChoices):
+        OFFICER = "officer", _("the municipality")
+        RESIDENT = "resident", _("a resident")
+
+    challenge = models.ForeignKey(
+        "civic.Challenge",
+        on_delete=models.PROTECT,
+        related_name="interventions",
+        verbose_name=_("challenge"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=20000)
+    site = models.GeometryField(_("site"), srid=4326, null=True, blank=True)
+    cost_estimate = models.DecimalField(
+        _("cost estimate (EUR)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    expected_effect = models.TextField(_("expected effect"), blank=True, max_length=5000)
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="proposed_interventions",
+        verbose_name=_("proposer"),
+    )
+    # Shown publicly instead of a name: who proposed it, by role.
+    proposer_role = models.CharField(_("proposed by"), max_length=10, choices=ProposerRole.choices)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.PROPOSED,
+        db_index=True,
+    )
+    consultation_end = models.DateField(
+        _("consultation end date"),
+        null=True,
+        blank=True,
+        help_text=_("The last day residents can support and comment."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("intervention")
+        verbose_name_plural = _("interventions")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cost_estimate__gte=0) | models.Q(cost_estimate__isnull=True),
+                name="intervention_cost_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Support(models.Model):
+    """One resident's support for a proposal in consultation (one each; it can be taken back)."""
+
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.CASCADE, related_name="supports"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="supports"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("supports")
+        constraints = [
+            models.UniqueConstraint(fields=["intervention", "user"], name="support_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.intervention_id}"
+
+
+class Comment(models.Model):
+    """A comment in a consultation; an officer's is an official answer; moderated by workflow."""
+
+    class Status(models.TextChoices):
+        VISIBLE = "visible", _("visible")
+        HIDDEN = "hidden", _("hidden pending moderation")
+        REMOVED = "removed", _("removed")
+
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        verbose_name=_("intervention"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="intervention_comments",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(_("text"), max_length=5000)
+    is_official = models.BooleanField(_("official answer"), default=False)
+    reply_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+        verbose_name=_("answers"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.VISIBLE,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class CommentReport(models.Model):
+    """A resident's report of a comment (one per resident per comment)."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", _("spam")
+        OFFENSIVE = "offensive", _("offensive")
+        OFF_TOPIC = "off_topic", _("off-topic")
+
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="reports", verbose_name=_("comment")
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="comment_reports",
+        verbose_name=_("reporter"),
+    )
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment report")
+        verbose_name_plural = _("comment reports")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reporter"], name="comment_report_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} #{self.comment_id}"
+
+
+class Decision(models.Model):
+    """The council's decision on an intervention: append-only, applied through the workflow."""
+
+    class Outcome(models.TextChoices):
+        AGREED = "agreed", _("agreed")
+        DECLINED = "declined", _("declined")
+        DEFERRED = "deferred", _("deferred")
+
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.PROTECT,
+        related_name="decisions",
+        verbose_name=_("intervention"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    decided_on = models.DateField(_("date of the decision"))
+    motivation = models.TextField(_("motivation"), max_length=20000)
+    meeting_reference = models.CharField(_("meeting reference"), max_length=200)
+    votes_for = models.PositiveIntegerField(_("votes for"))
+    votes_against = models.PositiveIntegerField(_("votes against"))
+    votes_abstaining = models.PositiveIntegerField(_("abstentions"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # The workflow move the decision made (set in the same transaction).
+    event = models.OneToOneField(
+        "civic.WorkflowEvent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("workflow event"),
+    )
+
+    class Meta:
+        verbose_name = _("council decision")
+        verbose_name_plural = _("council decisions")
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()}: {self.intervention}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Append-only: a decision on the record is never edited.
+        if self.pk is not None:
+            raise ValueError("Council decisions are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Council decisions are append-only.")

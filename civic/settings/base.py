@@ -249,6 +249,10 @@ SPECTACULAR_SETTINGS = {
         "PeriodKindEnum": "civic.models.EvidencePeriod.Kind",
         "QuestionKindEnum": "surveys.models.Question.Kind",
         "SensorKindEnum": "sensors.models.Sensor.Kind",
+        # Two serializers have an "outcome" (concerns, council decisions).
+        "OutcomeEnum": "civic.models.Concern.Outcome",
+        "InterventionKindEnum": "interventions.models.Intervention.Kind",
+        "DecisionOutcomeEnum": "interventions.models.Decision.Outcome",
         # The "type" of a paginated FeatureCollection (civic.api.schema).
         "GisFeatureCollectionEnum": ["FeatureCollection"],
     },

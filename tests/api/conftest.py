@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from civic import services, workflow
 from civic.models import Area, Challenge, Concern
+from interventions import services as intervention_services
 from sensors import bulk_registration
 from sensors import services as sensor_services
 from sensors.models import Sensor
@@ -257,6 +260,37 @@ def build_world() -> ApiWorld:
         ).encode(),
         file_name="palen.csv",
     )
+    # Proposals in consultation (with a comment) and awaiting the council's decision.
+    consulted = intervention_services.intervention_create(
+        actor=officer,
+        challenge=opened,
+        kind="depaving",
+        title="Tegels eruit",
+        description="Bomen erin",
+        site=near(0.0005),
+    )
+    workflow.transition(
+        consulted,
+        "in_consultation",
+        actor=officer,
+        changes={"consultation_end": timezone.localdate() + timedelta(days=30)},
+    )
+    comment = intervention_services.comment_create(
+        intervention=consulted, actor=neighbour, text="Goed plan"
+    )
+    awaiting = intervention_services.intervention_create(
+        actor=officer, challenge=prioritised, kind="water_storage", title="Wadi", description="x"
+    )
+    workflow.transition(
+        awaiting,
+        "in_consultation",
+        actor=officer,
+        changes={"consultation_end": timezone.localdate() + timedelta(days=30)},
+    )
+    workflow.transition(awaiting, "awaiting_decision", actor=officer)
+    proposed = intervention_services.intervention_create(
+        actor=resident, challenge=opened, kind="trees", title="Boom", description="y"
+    )
 
     return ApiWorld(
         tokens=tokens,
@@ -268,6 +302,8 @@ def build_world() -> ApiWorld:
             "surveys": [draft_survey.pk, open_survey.pk, closed_survey.pk],
             "sensors": [garden.pk, station.pk, retired.pk],
             "sensor-registrations": [lamp_posts.pk],
+            "interventions": [consulted.pk, awaiting.pk, proposed.pk],
+            "intervention-comments": [comment.pk],
         },
         values={
             "theme": ["heat", "flooding"],
@@ -285,7 +321,15 @@ def build_world() -> ApiWorld:
                 "open",
                 "prioritised",
                 "archived",
+                "under_review",
+                "in_consultation",
+                "awaiting_decision",
+                "removed",
             ],
+            "challenge": [opened.pk],
+            "kind": ["trees"],
+            "outcome": ["agreed"],
+            "reason": ["spam"],
             "area": ["GM0193", "BU01930001"],
             "neighbourhood": ["BU01930001"],
             "code": [invitation.code for invitation in codes],

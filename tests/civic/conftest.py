@@ -30,6 +30,7 @@ from surveys.services import OptionSpec, QuestionSpec
 from tests.factories import (
     CENTRE,
     ConcernFactory,
+    CouncilFactory,
     ResidentFactory,
     UserFactory,
     evidence_row,
@@ -245,6 +246,7 @@ def every_model(
         ).encode(),
         file_name="lantaarnpalen.csv",
     )
+    _interventions(challenges[0], resident, officer)
     Token.objects.create(user=resident)
     EmailAddress.objects.create(user=resident, email=resident.email, primary=True, verified=True)
     # django-axes' rows, as its handler writes them: two paths for the path filter.
@@ -265,6 +267,51 @@ def every_model(
     )
     workflow.transition(challenges[0], Challenge.Status.PRIORITISED, actor=officer)
     return AdminRows(respondents=respondents, answer_text="Dobbestraat 12")
+
+
+def _interventions(challenge, resident, officer) -> None:
+    """Proposals in two states and kinds, comments visible and hidden, a report, a decision."""
+    from datetime import timedelta
+
+    from interventions import services as intervention_services
+
+    council = CouncilFactory()
+    consulted, decided = (
+        intervention_services.intervention_create(
+            actor=officer, challenge=challenge, kind=kind, title=title, description="Plan"
+        )
+        for kind, title in (("depaving", "Tegels eruit"), ("trees", "Bomen erin"))
+    )
+    for proposal in (consulted, decided):
+        workflow.transition(
+            proposal,
+            "in_consultation",
+            actor=officer,
+            changes={"consultation_end": timezone.localdate() + timedelta(days=9)},
+        )
+    intervention_services.support_add(intervention=consulted, actor=resident)
+    comment = intervention_services.comment_create(
+        intervention=consulted, actor=resident, text="Goed plan"
+    )
+    intervention_services.comment_create(
+        intervention=consulted, actor=officer, text="Dank je", reply_to=comment
+    )
+    for reason in ("spam", "offensive", "off_topic"):
+        intervention_services.comment_report(
+            comment=comment, actor=ResidentFactory(), reason=reason
+        )
+    workflow.transition(decided, "awaiting_decision", actor=officer)
+    intervention_services.decision_record(
+        intervention=decided,
+        actor=council,
+        outcome="agreed",
+        decided_on=timezone.localdate(),
+        motivation="Goed onderbouwd",
+        meeting_reference="Raad 1",
+        votes_for=3,
+        votes_against=1,
+        votes_abstaining=0,
+    )
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ EXPECTED = {
     "sensors-reading-imports-sweep": "sensors.sweep_reading_imports",
     "sensors-mark-silent": "sensors.mark_silent",
     "surveys-signal-sweep": "surveys.recompute_signal",
+    "interventions-close-consultations": "interventions.close_consultations",
 }
 
 

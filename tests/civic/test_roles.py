@@ -190,6 +190,11 @@ EXPECTED = {
         ("priority", "view_score"),
         ("priority", "view_override"),
         ("priority", "view_snapshot"),
+        ("interventions", "view_intervention"),
+        ("interventions", "view_comment"),
+        ("interventions", "view_commentreport"),
+        ("interventions", "view_decision"),
+        ("interventions", "view_support"),
     },
 }
 

@@ -14,16 +14,19 @@ the results map's layer control shown. On every page:
 - the texts expected there are shown, as text.
 """
 
+from datetime import timedelta
 from time import monotonic
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from civic import services as civic_services
 from civic.models import Area, WorkflowEvent
 from civic.workflow import transition
+from interventions import services as intervention_services
 from sensors.reading_imports import reading_import_create
 from sensors.services import sensor_register
 from surveys import answering
@@ -80,6 +83,9 @@ QUESTION, HELP, CHOICE_QUESTION, OPTION, MAP_QUESTION = (
 ANSWER, POINT_COMMENT, BATCH = "answer", "comment", "batch"
 SENSOR_NAME, DEVICE_ID = "sensor", "device"
 FILE_NAME, CSV_CELL = "file", "csv"
+PROPOSAL, PROPOSAL_TEXT, EFFECT = "i-title", "i-desc", "i-effect"
+I_COMMENT, I_ANSWER, I_HIDDEN = "i-comment", "i-answer", "i-hidden"
+MOTIVATION, MEETING, DECIDED = "d-motivation", "d-meeting", "i-decided"
 
 
 @pytest.fixture
@@ -202,6 +208,56 @@ def world(transactional_db) -> dict:
     transition(challenge, "open", actor=officer, note=payload(NOTE_CHALLENGE))
     civic_services.challenge_link_concerns(challenge=challenge, concerns=[published], actor=officer)
 
+    # Proposals: one in consultation (comments, an official answer, a hidden comment of the
+    # resident's), one agreed by the council.
+    consulted = intervention_services.intervention_create(
+        actor=officer,
+        challenge=challenge,
+        kind="depaving",
+        title=payload(PROPOSAL),
+        description=payload(PROPOSAL_TEXT),
+        expected_effect=payload(EFFECT),
+        site=square(*CENTRE, 0.0005)[0],
+    )
+    transition(
+        consulted,
+        "in_consultation",
+        actor=officer,
+        changes={"consultation_end": timezone.localdate() + timedelta(days=30)},
+    )
+    asked = intervention_services.comment_create(
+        intervention=consulted, actor=ResidentFactory(), text=payload(I_COMMENT)
+    )
+    intervention_services.comment_create(
+        intervention=consulted, actor=officer, text=payload(I_ANSWER), reply_to=asked
+    )
+    hidden = intervention_services.comment_create(
+        intervention=consulted, actor=resident, text=payload(I_HIDDEN)
+    )
+    for _ in range(3):
+        intervention_services.comment_report(comment=hidden, actor=ResidentFactory(), reason="spam")
+    decided = intervention_services.intervention_create(
+        actor=officer, challenge=challenge, kind="trees", title=payload(DECIDED), description="-"
+    )
+    transition(
+        decided,
+        "in_consultation",
+        actor=officer,
+        changes={"consultation_end": timezone.localdate() + timedelta(days=30)},
+    )
+    transition(decided, "awaiting_decision", actor=officer)
+    intervention_services.decision_record(
+        intervention=decided,
+        actor=users["council"],
+        outcome="agreed",
+        decided_on=timezone.localdate(),
+        motivation=payload(MOTIVATION),
+        meeting_reference=payload(MEETING),
+        votes_for=3,
+        votes_against=1,
+        votes_abstaining=0,
+    )
+
     opening = WorkflowEvent.objects.get(note=payload(NOTE_CHALLENGE))
     return {
         # Records the admin sweep opens besides the first of every list.
@@ -218,6 +274,8 @@ def world(transactional_db) -> dict:
         "job": job,
         "published": published,
         "challenge": challenge,
+        "consulted": consulted,
+        "decided": decided,
     }
 
 
@@ -274,6 +332,12 @@ def results_map(tab) -> None:
         written.click()  # officers: the written answers
 
 
+def site_map(tab) -> None:
+    """A proposal's site: open its tooltip and its popup (the title, as text)."""
+    hover(tab, ".leaflet-sites-pane path")
+    click(tab, ".leaflet-sites-pane path")
+
+
 def outline_map(tab) -> None:
     """A map with neighbourhood outlines: open a neighbourhood's tooltip."""
     hover(tab, OUTLINES)
@@ -310,7 +374,13 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
         (f"/surveys/{closed}/", (SURVEY_TITLE,), None),
         (f"/surveys/{closed}/results/", results, results_map),
         ("/sensors/", (), None),
-        ("/interventions/", (), None),
+        ("/interventions/", (PROPOSAL, DECIDED), None),
+        (
+            f"/interventions/{world['consulted'].pk}/",
+            (PROPOSAL, PROPOSAL_TEXT, EFFECT, I_COMMENT, I_ANSWER),
+            site_map,
+        ),
+        (f"/interventions/{world['decided'].pk}/", (DECIDED, MOTIVATION, MEETING), None),
     ]
     api = [
         ("/api/v1/", (), None),
@@ -322,6 +392,9 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
         ("/api/v1/sensors/", (SENSOR_NAME,), None),
         ("/api/v1/themes/", (THEME,), None),
         ("/api/v1/areas/?kind=neighbourhood", (AREA,), None),
+        ("/api/v1/interventions/", (PROPOSAL, PROPOSAL_TEXT, EFFECT, DECIDED), None),
+        (f"/api/v1/interventions/{world['consulted'].pk}/comments/", (I_COMMENT, I_ANSWER), None),
+        (f"/api/v1/interventions/{world['decided'].pk}/decisions/", (MOTIVATION, MEETING), None),
         ("/api/docs/", (), lambda tab: tab.locator(".swagger-ui .opblock").first.wait_for()),
     ]
     if role == "anonymous":
@@ -347,6 +420,7 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
             # Signed in and answered: the form shows the resident's own answers.
             (f"/surveys/{running}/", (*survey, ANSWER, POINT_COMMENT), outline_map),
             ("/sensors/mine/", (SENSOR_NAME, AREA), None),
+            (f"/interventions/{world['consulted'].pk}/", (I_HIDDEN, I_COMMENT), site_map),
             ("/api/v1/concerns/?status=submitted", (CONCERN_WAITING,), None),
             (f"/api/v1/sensors/{world['sensor'].pk}/", (SENSOR_NAME, DEVICE_ID), None),
             (f"/api/v1/surveys/{running}/my-response/", (ANSWER, POINT_COMMENT), None),
@@ -365,6 +439,11 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
         *pages,
         *api,
         ("/moderation/", (CONCERN_WAITING, POINT_COMMENT, THEME), None),
+        ("/interventions/moderation/", (I_HIDDEN, PROPOSAL), None),
+        (f"/interventions/{world['consulted'].pk}/", (I_HIDDEN, I_COMMENT, I_ANSWER), site_map),
+        (f"/api/v1/interventions/{world['consulted'].pk}/comments/", (I_HIDDEN,), None),
+        ("/api/v1/intervention-moderation/", (I_HIDDEN,), None),
+        (f"/interventions/new/?challenge={world['challenge'].pk}", (CHALLENGE_TITLE,), None),
         ("/surveys/manage/", (SURVEY_TITLE,), None),
         (f"/surveys/manage/{draft}/", (SURVEY_TITLE, SURVEY_INTRO), None),
         (
@@ -389,7 +468,7 @@ ADMIN_TEXTS = (
     AREA, THEME, CONCERN_PUBLISHED, CONCERN_WAITING, CONCERN_REJECTED, NOTE_PUBLISH,
     NOTE_REJECT, NOTE_CHALLENGE, CHALLENGE_TITLE, CHALLENGE_DESCRIPTION, SURVEY_TITLE,
     SURVEY_INTRO, QUESTION, HELP, CHOICE_QUESTION, OPTION, MAP_QUESTION, ANSWER,
-    POINT_COMMENT, BATCH, SENSOR_NAME, DEVICE_ID, FILE_NAME,
+    POINT_COMMENT, BATCH, SENSOR_NAME, DEVICE_ID, FILE_NAME, PROPOSAL, I_COMMENT,
 )  # fmt: skip
 
 

@@ -1,0 +1,1 @@
+"""REST API of interventions under /api/v1/."""

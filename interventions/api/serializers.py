@@ -1,0 +1,269 @@
+"""Serializers of the interventions API: input and output kept apart."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from civic.api.fields import TextField
+from civic.api.serializers import GeoJSONInputField, StrictInputSerializer, WorkflowEventSerializer
+from civic.models import Challenge
+from civic.workflow import workflow_for
+from interventions.models import Comment, CommentReport, Decision, Intervention
+from interventions.selectors import comment_text_visible, consultation_is_open
+from interventions.services import PUBLIC_CHALLENGE
+
+MAX_INT = 2_147_483_647
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": MAX_INT})
+class CountField(serializers.IntegerField):
+    """A whole number ≥ 0 sent as a JSON number (DRF would also read "5" and 5.0)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(
+    {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 9_999_999_999.99,
+        "nullable": True,
+        "description": "Euros, at most two decimals.",
+    }
+)
+class AmountField(serializers.Field):
+    """An amount in euros as a JSON number ≥ 0 with at most two decimals, or null."""
+
+    default_error_messages = {
+        "invalid": _("Give an amount in euros (a number, at most two decimals)."),
+        "negative": _("The amount cannot be negative."),
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        try:
+            value = Decimal(str(data))
+        except InvalidOperation:
+            self.fail("invalid")
+        if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+            self.fail("invalid")
+        if value < 0:
+            self.fail("negative")
+        if value > Decimal("9999999999.99"):
+            self.fail("invalid")
+        return value
+
+    def to_representation(self, value):
+        return float(value)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "description": "A GeoJSON Point, Polygon or MultiPolygon in WGS84, or null",
+    }
+)
+class SiteInputField(GeoJSONInputField):
+    """The site as GeoJSON: a point or an area."""
+
+    default_error_messages = {
+        **GeoJSONInputField.default_error_messages,
+        "kind": _("The site is a point or an area (polygon)."),
+    }
+
+    def to_internal_value(self, value):
+        geometry = super().to_internal_value(value)
+        if geometry.geom_type not in ("Point", "Polygon", "MultiPolygon") or geometry.empty:
+            self.fail("kind")
+        return geometry
+
+
+class InterventionSerializer(GeoFeatureModelSerializer):
+    """A proposal as a GeoJSON feature (its site); never who proposed it, only by which role."""
+
+    challenge_title = serializers.CharField(source="challenge.title", read_only=True)
+    cost_estimate = serializers.DecimalField(
+        max_digits=12, decimal_places=2, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    support_count = serializers.IntegerField(read_only=True)
+    consultation_open = serializers.SerializerMethodField()
+    is_mine = serializers.SerializerMethodField()
+    allowed_transitions = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Intervention
+        geo_field = "site"
+        fields = [
+            "id",
+            "challenge",
+            "challenge_title",
+            "kind",
+            "title",
+            "description",
+            "cost_estimate",
+            "expected_effect",
+            "proposer_role",
+            "status",
+            "consultation_end",
+            "consultation_open",
+            "support_count",
+            "is_mine",
+            "allowed_transitions",
+            "url",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_consultation_open(self, obj) -> bool:
+        return consultation_is_open(obj)
+
+    def get_is_mine(self, obj) -> bool:
+        user = self.context["request"].user
+        return user.is_authenticated and obj.proposer_id == user.pk
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_transitions(self, obj) -> list[str]:
+        user = self.context["request"].user
+        return [t.target for t in workflow_for(Intervention).available_to(obj, user)]
+
+    def get_url(self, obj) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("interventions:detail", args=[obj.pk])
+        )
+
+
+class InterventionDetailSerializer(InterventionSerializer):
+    history = serializers.SerializerMethodField(help_text="States and notes; never who.")
+
+    class Meta(InterventionSerializer.Meta):
+        fields = [*InterventionSerializer.Meta.fields, "history"]
+        read_only_fields = fields
+
+    @extend_schema_field(WorkflowEventSerializer(many=True))
+    def get_history(self, obj) -> list[dict]:
+        from interventions.selectors import public_history
+
+        return WorkflowEventSerializer(public_history(obj), many=True).data
+
+
+class InterventionInputSerializer(StrictInputSerializer):
+    """What a resident or officer sends to propose (POST) or edit (PATCH) an intervention."""
+
+    challenge = serializers.PrimaryKeyRelatedField(
+        queryset=Challenge.objects.filter(status__in=PUBLIC_CHALLENGE),
+        help_text="An open or prioritised challenge.",
+    )
+    kind = serializers.ChoiceField(choices=Intervention.Kind.choices)
+    title = TextField(max_length=200)
+    description = TextField(max_length=20000)
+    site = SiteInputField(required=False, allow_null=True)
+    cost_estimate = AmountField(required=False, allow_null=True)
+    expected_effect = TextField(required=False, allow_blank=True, max_length=5000)
+
+    def settable_fields(self) -> set[str]:
+        # The challenge is chosen once, when proposing.
+        return set(self.fields) - ({"challenge"} if self.partial else set())
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    """A comment; a hidden or removed one's text only for its author and officers (else null)."""
+
+    text = serializers.SerializerMethodField()
+    is_mine = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "intervention",
+            "text",
+            "is_official",
+            "reply_to",
+            "status",
+            "is_mine",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="Null for a hidden or removed comment, except for its author and officers.",
+        )
+    )
+    def get_text(self, obj) -> str | None:
+        if comment_text_visible(obj, self.context["request"].user):
+            return obj.text
+        return None
+
+    def get_is_mine(self, obj) -> bool:
+        user = self.context["request"].user
+        return user.is_authenticated and obj.author_id == user.pk
+
+
+class CommentInputSerializer(StrictInputSerializer):
+    text = TextField(max_length=5000)
+    reply_to = CountField(
+        required=False,
+        allow_null=True,
+        help_text="Officers: the id of the comment this official answer answers.",
+    )
+
+
+class ReportInputSerializer(StrictInputSerializer):
+    reason = serializers.ChoiceField(choices=CommentReport.Reason.choices)
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CommentReport
+        fields = ["id", "comment", "reason", "created_at"]
+        read_only_fields = fields
+
+
+class SupportSerializer(serializers.Serializer):
+    """Whether the caller supports the proposal now, and how many residents do."""
+
+    supported = serializers.BooleanField()
+    support_count = serializers.IntegerField()
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "intervention",
+            "outcome",
+            "decided_on",
+            "motivation",
+            "meeting_reference",
+            "votes_for",
+            "votes_against",
+            "votes_abstaining",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+
+class DecisionInputSerializer(StrictInputSerializer):
+    outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
+    decided_on = serializers.DateField()
+    motivation = TextField(max_length=20000)
+    meeting_reference = TextField(max_length=200)
+    votes_for = CountField(min_value=0, max_value=MAX_INT)
+    votes_against = CountField(min_value=0, max_value=MAX_INT)
+    votes_abstaining = CountField(min_value=0, max_value=MAX_INT)

@@ -1,0 +1,71 @@
+"""Forms of the interventions pages; the services check again (roles, states, dates)."""
+
+from django import forms
+from django.contrib.gis import forms as gis_forms
+from django.utils.translation import gettext_lazy as _
+from leaflet.forms.widgets import LeafletWidget
+
+from interventions.models import CommentReport, Decision, Intervention
+
+
+class InterventionForm(forms.ModelForm):
+    """A proposal: what, where (drawn on the map: a point or an area), cost and effect."""
+
+    site = gis_forms.GeometryField(
+        label=_("Site (optional): place a marker or draw an area"),
+        required=False,
+        srid=4326,
+        widget=LeafletWidget(attrs={"geom_type": "GEOMETRY"}),
+    )
+
+    class Meta:
+        model = Intervention
+        fields = ["kind", "title", "description", "site", "cost_estimate", "expected_effect"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "expected_effect": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class TransitionForm(forms.Form):
+    """One workflow move from the proposal's page (officers, council, the proposer)."""
+
+    to = forms.CharField(max_length=30)
+    note = forms.CharField(required=False, max_length=5000)
+    consultation_end = forms.DateField(required=False)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Your comment"), max_length=5000, widget=forms.Textarea)
+    reply_to = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=CommentReport.Reason.choices)
+
+
+class ModerationForm(forms.Form):
+    to = forms.ChoiceField(
+        choices=[("visible", _("Restore")), ("removed", _("Remove"))], label=_("Decision")
+    )
+    note = forms.CharField(label=_("Note for the author"), max_length=5000)
+
+
+class DecisionForm(forms.ModelForm):
+    """The council's decision as it is recorded (append-only)."""
+
+    class Meta:
+        model = Decision
+        fields = [
+            "outcome",
+            "decided_on",
+            "motivation",
+            "meeting_reference",
+            "votes_for",
+            "votes_against",
+            "votes_abstaining",
+        ]
+        widgets = {
+            "decided_on": forms.DateInput(attrs={"type": "date"}),
+            "motivation": forms.Textarea(attrs={"rows": 5}),
+        }

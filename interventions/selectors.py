@@ -1,0 +1,126 @@
+"""Reads of interventions: who sees which proposal and comment text, stages, consultation state."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from civic.challenge_parts import Stage
+from civic.models import Challenge, WorkflowEvent
+from civic.roles import is_staff_member
+from civic.selectors import history_of
+from interventions.models import Comment, Decision, Intervention
+
+S = Intervention.Status
+# Not public until an officer has looked at it, or never taken further.
+INTERNAL_STATUSES = (S.PROPOSED, S.UNDER_REVIEW, S.NOT_TAKEN_UP, S.WITHDRAWN)
+
+# The challenge's pipeline stage each status reports (civic.challenge_parts: prioritised is 20).
+# A proposal nobody has reviewed yet, and one that went nowhere, do not advance it.
+STAGES = {
+    S.UNDER_REVIEW: Stage("proposal", _("proposal"), 30),
+    S.IN_CONSULTATION: Stage("consultation", _("in consultation"), 40),
+    S.AWAITING_DECISION: Stage("awaiting_decision", _("awaiting decision"), 50),
+    S.AGREED: Stage("agreed", _("intervention agreed"), 60),
+}
+_BY_RANK = {stage.rank: stage for stage in STAGES.values()}
+
+
+def interventions_visible_to(*, user) -> QuerySet[Intervention]:
+    """The one rule: officers see every proposal; others the public ones and their own.
+
+    Public: reviewed and taken further (in consultation or beyond), on a challenge that is
+    not a draft.
+    """
+    queryset = Intervention.objects.select_related("challenge", "challenge__theme").annotate(
+        support_count=Count("supports", distinct=True)
+    )
+    if is_staff_member(user):
+        return queryset.order_by("-created_at", "-id")
+    public = Q(~Q(status__in=INTERNAL_STATUSES), ~Q(challenge__status=Challenge.Status.DRAFT))
+    if user is not None and user.is_authenticated:
+        public |= Q(proposer=user)
+    return queryset.filter(public).order_by("-created_at", "-id")
+
+
+def consultation_is_open(intervention: Intervention, *, today: date | None = None) -> bool:
+    """Supports and comments are taken in consultation up to and including its last day."""
+    today = today or timezone.localdate()
+    return (
+        intervention.status == S.IN_CONSULTATION
+        and intervention.consultation_end is not None
+        and today <= intervention.consultation_end
+    )
+
+
+def comment_text_visible(comment: Comment, user) -> bool:
+    """A hidden or removed comment's text reaches only its author and officers."""
+    if comment.status == Comment.Status.VISIBLE:
+        return True
+    if is_staff_member(user):
+        return True
+    return bool(user and user.is_authenticated and comment.author_id == user.pk)
+
+
+def comments_of(intervention: Intervention) -> QuerySet[Comment]:
+    """Every comment of a proposal, oldest first, with its report count (texts: see above)."""
+    return (
+        Comment.objects.filter(intervention=intervention)
+        .select_related("author")
+        .annotate(report_count=Count("reports"))
+        .order_by("created_at", "id")
+    )
+
+
+def moderation_queue() -> QuerySet[Comment]:
+    """Comments hidden after reports, waiting for an officer, oldest first."""
+    return (
+        Comment.objects.filter(status=Comment.Status.HIDDEN)
+        .select_related("intervention", "author")
+        .prefetch_related("reports")
+        .order_by("updated_at", "id")
+    )
+
+
+def decisions_of(intervention: Intervention) -> QuerySet[Decision]:
+    return Decision.objects.filter(intervention=intervention).order_by("recorded_at", "id")
+
+
+def public_history(intervention: Intervention) -> QuerySet[WorkflowEvent]:
+    """The audit trail as the public reads it: states, dates and notes; never who."""
+    return (
+        history_of(intervention).select_related(None).only("from_state", "to_state", "note", "at")
+    )
+
+
+def is_supporter(intervention: Intervention, user) -> bool:
+    return bool(user and user.is_authenticated and intervention.supports.filter(user=user).exists())
+
+
+def stages_for_challenges(ids: list[int]) -> dict[int, Stage]:
+    """Each challenge's furthest intervention stage, in one query (challenge_parts source)."""
+    rank = Case(
+        *(When(status=status, then=Value(stage.rank)) for status, stage in STAGES.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    rows = (
+        Intervention.objects.filter(challenge_id__in=ids)
+        .values("challenge_id")
+        .annotate(rank=Max(rank))
+        .filter(rank__gt=0)
+    )
+    return {row["challenge_id"]: _BY_RANK[row["rank"]] for row in rows}
+
+
+def supporters_of_challenge(challenge: Challenge):
+    """Residents who supported any proposal for the challenge (a stakeholder source)."""
+    return (
+        get_user_model()
+        .objects.filter(supports__intervention__challenge=challenge, is_active=True)
+        .distinct()
+    )

@@ -1,0 +1,246 @@
+"""The intervention's and the comment's states and moves in the core's workflow engine.
+
+Intervention: proposed (a resident's) → under review (an officer's starts
+here) → in consultation (the move sets the last day, which must lie ahead) →
+awaiting decision → agreed / declined / deferred. Those three are made only
+by recording a council decision (interventions.services.decision_record): the
+move's guard asks for the decision written in the same transaction. Besides:
+officers do not take a proposal up (with a note), the resident proposer
+withdraws their own proposal while it is proposed, officers send a proposal
+in consultation back to review (with a note) and put a deferred one back on
+the agenda or in review, and a council member reopens a decision (with a
+reason) to await a new one.
+
+Comment: visible → hidden (the service itself, after enough reports) →
+visible (restored) or removed, both by an officer with a note; officers may
+also remove a visible comment directly.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from civic.challenge_parts import stakeholders_of
+from civic.models import WorkflowEvent
+from civic.roles import COUNCIL, RESIDENT
+from civic.workflow import STAFF, Notifier, Transition, Workflow, register, transitioned
+from interventions.models import Comment, Decision, Intervention
+
+S = Intervention.Status
+C = Comment.Status
+COUNCIL_ONLY = frozenset({COUNCIL})
+
+# Steps every stakeholder of the challenge hears of (the others only reach the proposer).
+PUBLIC_STEPS = frozenset({S.IN_CONSULTATION, S.AGREED, S.DECLINED, S.DEFERRED})
+DECIDED = frozenset({S.AGREED, S.DECLINED, S.DEFERRED})
+
+PROPOSALS_KIND = "proposals"
+COMMENTS_KIND = "comments"
+
+
+def _proposer_only(intervention: models.Model, actor) -> str | None:
+    if intervention.proposer_id is None or intervention.proposer_id != actor.pk:
+        return str(_("Only the resident who proposed it may withdraw this proposal."))
+    return None
+
+
+def _decided_by_council(outcome: str):
+    """The guard of a move to an outcome: the decision recorded in this transaction says so."""
+
+    def guard(intervention: models.Model) -> str | None:
+        pending = Decision.objects.filter(
+            intervention=intervention, outcome=outcome, event__isnull=True
+        )
+        if not pending.exists():
+            return str(_("Record the council's decision: that moves the proposal."))
+        return None
+
+    return guard
+
+
+@receiver(transitioned, sender=Intervention)
+def _consultation_end_ahead(sender, obj, event, **kwargs) -> None:
+    """The consultation's last day lies ahead when it opens (the guard runs before it is set)."""
+    if event.to_state == S.IN_CONSULTATION and obj.consultation_end <= timezone.localdate():
+        raise ValidationError(
+            {"consultation_end": _("The consultation's last day must lie in the future.")}
+        )
+
+
+def _page(intervention: Intervention) -> str:
+    return reverse("interventions:detail", args=[intervention.pk])
+
+
+def _intervention_recipients(event: WorkflowEvent) -> list[tuple]:
+    """At public steps the challenge's stakeholders and supporters; always the proposer."""
+    intervention: Intervention = event.subject
+    link = _page(intervention)
+    users = {}
+    reopened = event.from_state in DECIDED and event.to_state == S.AWAITING_DECISION
+    if event.to_state in PUBLIC_STEPS or reopened:
+        for user in stakeholders_of(intervention.challenge):
+            users[user.pk] = user
+        for user in get_user_model().objects.filter(
+            supports__intervention=intervention, is_active=True
+        ):
+            users.setdefault(user.pk, user)
+    proposer = intervention.proposer
+    if proposer is not None and intervention.proposer_role == Intervention.ProposerRole.RESIDENT:
+        users.setdefault(proposer.pk, proposer)
+    return [(user, link) for user in users.values()]
+
+
+def _state_label(state: str) -> str:
+    return str(dict(S.choices).get(state, state))
+
+
+def _intervention_message(event: WorkflowEvent) -> str:
+    intervention: Intervention = event.subject
+    names = {"title": intervention.title, "challenge": intervention.challenge.title}
+    if event.to_state == S.IN_CONSULTATION:
+        return gettext(
+            "The proposal “%(title)s” for the challenge “%(challenge)s” is open for "
+            "consultation until %(end)s: support it or comment on it."
+        ) % {**names, "end": formats.date_format(intervention.consultation_end, "DATE_FORMAT")}
+    if event.to_state in DECIDED:
+        return gettext(
+            "The council has decided on the proposal “%(title)s” for the challenge "
+            "“%(challenge)s”: %(outcome)s."
+        ) % {**names, "outcome": _state_label(event.to_state)}
+    if event.from_state in DECIDED:
+        return (
+            gettext(
+                "The council has reopened its decision on the proposal “%(title)s” for the "
+                "challenge “%(challenge)s”; a new decision will follow."
+            )
+            % names
+        )
+    return gettext("Your proposal “%(title)s” is now: %(state)s.") % {
+        **names,
+        "state": _state_label(event.to_state),
+    }
+
+
+INTERVENTION_NOTIFIER = Notifier(
+    recipients=_intervention_recipients,
+    message=_intervention_message,
+    mail_subject=_("Update on a proposal for your neighbourhood"),
+    kind=PROPOSALS_KIND,
+)
+
+
+def _decision(outcome: str, label) -> Transition:
+    return Transition(
+        S.AWAITING_DECISION, outcome, COUNCIL_ONLY, label, guard=_decided_by_council(outcome)
+    )
+
+
+INTERVENTION_WORKFLOW = register(
+    Workflow(
+        Intervention,
+        [
+            Transition(S.PROPOSED, S.UNDER_REVIEW, STAFF, _("Take into review")),
+            Transition(S.PROPOSED, S.NOT_TAKEN_UP, STAFF, _("Do not take up"), requires_note=True),
+            Transition(
+                S.UNDER_REVIEW, S.NOT_TAKEN_UP, STAFF, _("Do not take up"), requires_note=True
+            ),
+            Transition(
+                S.PROPOSED,
+                S.WITHDRAWN,
+                frozenset({RESIDENT}),
+                _("Withdraw"),
+                rule=_proposer_only,
+            ),
+            Transition(
+                S.UNDER_REVIEW,
+                S.IN_CONSULTATION,
+                STAFF,
+                _("Open the consultation"),
+                sets=("consultation_end",),
+            ),
+            Transition(
+                S.IN_CONSULTATION,
+                S.UNDER_REVIEW,
+                STAFF,
+                _("Back to review"),
+                requires_note=True,
+            ),
+            # An officer closes it early; the hourly job when its last day has passed.
+            Transition(
+                S.IN_CONSULTATION,
+                S.AWAITING_DECISION,
+                STAFF,
+                _("Send to the council"),
+                system=True,
+            ),
+            _decision(S.AGREED, _("Agreed")),
+            _decision(S.DECLINED, _("Declined")),
+            _decision(S.DEFERRED, _("Deferred")),
+            Transition(S.DEFERRED, S.AWAITING_DECISION, STAFF, _("Back on the agenda")),
+            Transition(S.DEFERRED, S.UNDER_REVIEW, STAFF, _("Back to review"), requires_note=True),
+            # A decision on the record is final unless a council member reopens it, saying why.
+            Transition(
+                S.AGREED, S.AWAITING_DECISION, COUNCIL_ONLY, _("Reopen"), requires_note=True
+            ),
+            Transition(
+                S.DECLINED, S.AWAITING_DECISION, COUNCIL_ONLY, _("Reopen"), requires_note=True
+            ),
+        ],
+        notifier=INTERVENTION_NOTIFIER,
+    )
+)
+
+
+def _comment_author(event: WorkflowEvent) -> list[tuple]:
+    comment: Comment = event.subject
+    if comment.author is None:
+        return []
+    return [(comment.author, f"{_page(comment.intervention)}#comment-{comment.pk}")]
+
+
+def _comment_message(event: WorkflowEvent) -> str:
+    names = {"title": event.subject.intervention.title}
+    if event.to_state == C.HIDDEN:
+        return (
+            gettext(
+                "Your comment on the proposal “%(title)s” was reported by several residents and "
+                "is hidden until an officer has looked at it."
+            )
+            % names
+        )
+    if event.to_state == C.VISIBLE:
+        return (
+            gettext(
+                "An officer checked your comment on the proposal “%(title)s”: it is shown again."
+            )
+            % names
+        )
+    return gettext("An officer removed your comment on the proposal “%(title)s”.") % names
+
+
+COMMENT_NOTIFIER = Notifier(
+    recipients=_comment_author,
+    message=_comment_message,
+    mail_subject=_("About your comment"),
+    kind=COMMENTS_KIND,
+)
+
+COMMENT_WORKFLOW = register(
+    Workflow(
+        Comment,
+        [
+            Transition(C.VISIBLE, C.HIDDEN, frozenset(), _("Hide pending moderation"), system=True),
+            Transition(C.HIDDEN, C.VISIBLE, STAFF, _("Restore"), requires_note=True),
+            Transition(C.HIDDEN, C.REMOVED, STAFF, _("Remove"), requires_note=True),
+            Transition(C.VISIBLE, C.REMOVED, STAFF, _("Remove"), requires_note=True),
+        ],
+        notifier=COMMENT_NOTIFIER,
+    )
+)
