@@ -304,11 +304,25 @@ def challenge_update(
             cleaned["area"] = _area_for(cleaned.get("geometry", locked.geometry))
         elif "geometry" in cleaned and "area" not in cleaned:
             cleaned["area"] = _area_for(cleaned["geometry"])
-        for name, value in cleaned.items():
-            setattr(locked, name, value)
-        if cleaned:
-            locked.save(update_fields=[*cleaned, "updated_at"])
+        # Only what changed is saved: apps recompute what a saved field feeds (an
+        # unchanged area or geometry sent back by a form must not redo evidence).
+        changed = [name for name, value in cleaned.items() if not _same(locked, name, value)]
+        for name in changed:
+            setattr(locked, name, cleaned[name])
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
     return locked
+
+
+# A drawn area sent back unchanged through GeoJSON may differ in the last digits.
+SAME_GEOMETRY_DEGREES = 1e-9
+
+
+def _same(challenge: Challenge, name: str, value: Any) -> bool:
+    old = getattr(challenge, name)
+    if name == "geometry" and old is not None and value is not None:
+        return old.equals_exact(value, SAME_GEOMETRY_DEGREES)
+    return old == value
 
 
 def _changed_after_commit(challenge: Challenge, ids: list[int], action: str) -> None:
