@@ -201,6 +201,9 @@ def world(transactional_db) -> dict:
     )
     transition(challenge, "open", actor=officer, note=payload(NOTE_CHALLENGE))
     civic_services.challenge_link_concerns(challenge=challenge, concerns=[published], actor=officer)
+    # An unlinked twin of the published concern: listed for grouping, and a likely duplicate.
+    twin = concern(CONCERN_PUBLISHED)
+    transition(twin, "published", actor=officer)
 
     opening = WorkflowEvent.objects.get(note=payload(NOTE_CHALLENGE))
     return {
@@ -274,6 +277,17 @@ def results_map(tab) -> None:
         written.click()  # officers: the written answers
 
 
+def concern_map(tab) -> None:
+    """A challenge's page: open a concern's popup and a neighbourhood's tooltip."""
+    click(tab, ".leaflet-concerns-pane path")
+    hover(tab, OUTLINES)
+
+
+def grouping_map(tab) -> None:
+    """The grouping page: open a concern's tooltip."""
+    hover(tab, ".leaflet-concerns-pane path")
+
+
 def outline_map(tab) -> None:
     """A map with neighbourhood outlines: open a neighbourhood's tooltip."""
     hover(tab, OUTLINES)
@@ -299,6 +313,7 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
     their forms: they are opened anonymously and as an officer.
     """
     closed, running, draft = world["closed"].pk, world["running"].pk, world["draft"].pk
+    challenge = f"/challenges/{world['challenge'].pk}/"
     survey = (SURVEY_TITLE, SURVEY_INTRO, QUESTION, HELP, CHOICE_QUESTION, OPTION, MAP_QUESTION)
     results = (SURVEY_TITLE, CHOICE_QUESTION, OPTION, MAP_QUESTION, AREA)
     if role == "officer":
@@ -311,6 +326,12 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
         (f"/surveys/{closed}/results/", results, results_map),
         ("/sensors/", (), None),
         ("/interventions/", (), None),
+        ("/challenges/", (CHALLENGE_TITLE, THEME, AREA), None),
+        (
+            challenge,
+            (CHALLENGE_TITLE, CHALLENGE_DESCRIPTION, CONCERN_PUBLISHED, THEME),
+            concern_map,
+        ),
     ]
     api = [
         ("/api/v1/", (), None),
@@ -340,7 +361,14 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
             *pages,
             (
                 "/concerns/mine/",
-                (CONCERN_PUBLISHED, CONCERN_WAITING, CONCERN_REJECTED, NOTE_PUBLISH, NOTE_REJECT),
+                (
+                    CONCERN_PUBLISHED,
+                    CONCERN_WAITING,
+                    CONCERN_REJECTED,
+                    NOTE_PUBLISH,
+                    NOTE_REJECT,
+                    CHALLENGE_TITLE,
+                ),
                 None,
             ),
             ("/concerns/new/", (THEME, AREA), outline_map),
@@ -365,6 +393,10 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
         *pages,
         *api,
         ("/moderation/", (CONCERN_WAITING, POINT_COMMENT, THEME), None),
+        (challenge, (CHALLENGE_TITLE, NOTE_CHALLENGE), concern_map),
+        (f"{challenge}edit/", (CHALLENGE_TITLE, CHALLENGE_DESCRIPTION, THEME), outline_map),
+        ("/challenges/new/", (THEME, AREA), outline_map),
+        ("/grouping/", (CONCERN_PUBLISHED, THEME, CHALLENGE_TITLE), grouping_map),
         ("/surveys/manage/", (SURVEY_TITLE,), None),
         (f"/surveys/manage/{draft}/", (SURVEY_TITLE, SURVEY_INTRO), None),
         (
