@@ -358,6 +358,8 @@ class EvidenceSentence:
     explanation: str
     worse: str | None
     criterion: str
+    # Its place among its criterion's figures (civic.vocabulary.of_criterion).
+    rank: int = 0
 
 
 def _contributors_text(details: dict, source_label: str) -> str:
@@ -410,16 +412,18 @@ def evidence_sentences(
             }
             contributors = _contributors_text(row.details, labels.get(row.source, row.source))
             text = f"{text}, {contributors}." if contributors else f"{text}."
+        siblings = of_criterion(measure.criterion)
         sentence = EvidenceSentence(
             text=text,
             explanation=str(measure.explanation),
             worse=measure.worse,
             criterion=measure.criterion,
+            rank=siblings.index(measure) if measure in siblings else len(siblings),
         )
         (survey if measure.criterion == SURVEY else dated).append(sentence)
-    # Grouped by criterion, the criterion's headline figure first.
-    order = {m: i for i, m in enumerate(_criteria_order(dated))}
-    dated.sort(key=lambda s: order[s.criterion])
+    # Grouped by criterion, each criterion's figures in the vocabulary's order (headline first).
+    criteria = {c: i for i, c in enumerate(_criteria_order(dated))}
+    dated.sort(key=lambda s: (criteria[s.criterion], s.rank))
     return dated, survey
 
 

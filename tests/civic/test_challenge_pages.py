@@ -324,6 +324,9 @@ def figures(challenges):
         challenge=challenge, source="sensors", name="tropical_nights", value=12, details={"n": 11}
     )
     evidence_row(
+        challenge=challenge, source="sensors", name="hours_30", value=14, details={"n": 11}
+    )
+    evidence_row(
         challenge=challenge,
         source="surveys",
         name="theme_named_share",
@@ -345,6 +348,8 @@ def test_evidence_is_said_in_sentences_for_the_period_named_on_the_page(as_role,
     assert "Night warmth here: 0.7 °C in the warm season 2026" in evidence
     assert "from 11 measuring points of the sensor network" in evidence
     assert "Tropical nights here: 12.0 nights" in evidence
+    # The criterion's headline figure first, whatever the rows' names.
+    assert evidence.index("Night warmth here") < evidence.index("Hours of 30 °C or more here: 14")
     assert "Higher is worse." in evidence
     # The survey signal beside it; and how fresh each source's figures are.
     assert "Residents naming this theme: 0.40" in evidence
