@@ -27,14 +27,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
-from django.db import connection
+from django.db import connection, transaction
 
 from civic.cells import GRID_SRID
 from civic.models import Challenge, Concern, Theme
-
-# Cheap planar prefilter in degrees before the exact distance in metres: one
-# degree is at least 30 km up to 74° latitude, so this is a superset.
-_M_PER_DEGREE_AT_LEAST = 30_000
 
 _CLUSTERS_SQL = """
 WITH candidates AS (
@@ -66,22 +62,31 @@ ORDER BY cardinality(k.ids) DESC, k.ids[1]
 """
 
 _DUPLICATES_SQL = """
-SELECT newer.id, older.id,
-       similarity(newer.description, older.description) AS likeness,
-       ST_Distance(ST_Transform(newer.location, %(srid)s),
-                   ST_Transform(older.location, %(srid)s)) AS metres
-FROM civic_concern newer
-JOIN civic_concern older
-  ON older.id < newer.id
- AND older.status IN ('published', 'linked')
- AND ST_DWithin(newer.location, older.location, %(degrees)s)
- AND ST_DWithin(ST_Transform(newer.location, %(srid)s),
-                ST_Transform(older.location, %(srid)s), %(metres)s)
- AND similarity(newer.description, older.description) >= %(similarity)s
-WHERE newer.status = 'published'
-  AND NOT EXISTS (SELECT 1 FROM civic_challengeconcern l WHERE l.concern_id = newer.id)
-  AND (%(theme)s::bigint IS NULL OR newer.theme_id = %(theme)s)
-ORDER BY likeness DESC, newer.id, older.id
+WITH near AS MATERIALIZED (
+    -- Pairs in a box of the distance around each newer concern (indexed), with their
+    -- distance in metres; texts are compared only for these few pairs.
+    SELECT newer.id AS newer_id, older.id AS older_id,
+           newer.description AS newer_text, older.description AS older_text,
+           ST_Distance(ST_Transform(newer.location, %(srid)s),
+                       ST_Transform(older.location, %(srid)s)) AS metres
+    FROM civic_concern newer
+    JOIN civic_concern older
+      ON older.location && ST_Expand(
+             newer.location,
+             %(metres)s / (111320 * cos(radians(ST_Y(newer.location)))),
+             %(metres)s / 110540)
+     -- "+ 0": not an index condition, or the planner ANDs half the primary key into
+     -- every neighbour lookup (bench/grouping.py)
+     AND older.id + 0 < newer.id + 0
+     AND older.status IN ('published', 'linked')
+    WHERE newer.status = 'published'
+      AND NOT EXISTS (SELECT 1 FROM civic_challengeconcern l WHERE l.concern_id = newer.id)
+      AND (%(theme)s::bigint IS NULL OR newer.theme_id = %(theme)s)
+)
+SELECT newer_id, older_id, similarity(newer_text, older_text) AS likeness, metres
+FROM near
+WHERE metres <= %(metres)s AND similarity(newer_text, older_text) >= %(similarity)s
+ORDER BY likeness DESC, newer_id, older_id
 LIMIT %(limit)s
 """
 
@@ -141,7 +146,10 @@ def grouping_suggestions(*, theme: Theme | None = None) -> Suggestions:
         "min_points": int(settings.CIVIC_GROUPING_MIN_POINTS),
     }
     metres = float(settings.CIVIC_DUPLICATE_DISTANCE_M)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Compiling these statements (PostgreSQL's JIT, on by their cost) takes longer
+        # than running them: 0.8 s of 1 s at 20,000 concerns (bench/grouping.py).
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(_CLUSTERS_SQL, params)
         cluster_rows = cursor.fetchall()
         cursor.execute(
@@ -150,7 +158,6 @@ def grouping_suggestions(*, theme: Theme | None = None) -> Suggestions:
                 "srid": GRID_SRID,
                 "theme": params["theme"],
                 "metres": metres,
-                "degrees": metres / _M_PER_DEGREE_AT_LEAST,
                 "similarity": float(settings.CIVIC_DUPLICATE_SIMILARITY),
                 "limit": DUPLICATES_LISTED,
             },
