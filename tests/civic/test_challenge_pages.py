@@ -427,3 +427,43 @@ def test_my_concerns_links_each_linked_concern_to_its_public_challenges(
 
     assert f'href="/challenges/{opened.pk}/">Open opgave</a>' in text
     assert "Klad opgave" not in text
+
+
+# ---------------------------------------------------------------- panels
+
+
+@pytest.fixture
+def a_panel(settings, tmp_path):
+    """A panel as an app registers one, with its template in a folder of the test's own."""
+    (tmp_path / "test_panel.html").write_text(
+        '<section id="test-panel">{{ panel.heading }} for #{{ panel.pk }} in {{ panel.period }}'
+        "</section>"
+    )
+    templates = [dict(engine) for engine in settings.TEMPLATES]
+    templates[0] = {**templates[0], "DIRS": [*templates[0].get("DIRS", []), str(tmp_path)]}
+    settings.TEMPLATES = templates
+    saved = dict(challenge_parts._PANELS)
+    challenge_parts.panel_register(
+        challenge_parts.Panel(
+            "test",
+            "test_panel.html",
+            lambda challenge, request, period: {
+                "heading": "<b>Proposals</b>",
+                "pk": challenge.pk,
+                "period": period.key if period else "none",
+            },
+        )
+    )
+    yield
+    challenge_parts._PANELS.clear()
+    challenge_parts._PANELS.update(saved)
+
+
+def test_registered_panels_are_shown_with_their_context(as_role, figures, a_panel):
+    text = as_role("anonymous").get(detail_url(figures)).content.decode()
+
+    season = shown_season().key
+    assert (
+        f'<section id="test-panel">&lt;b&gt;Proposals&lt;/b&gt; for #{figures.pk} in {season}'
+        in text
+    )
