@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from civic.models import Area, Challenge, Concern
 from tests.e2e.conftest import log_in
+from tests.e2e.test_browser_concern import axe_by_impact
 from tests.factories import (
     CENTRE,
     AreaFactory,
@@ -41,6 +42,7 @@ def test_officer_selects_on_the_map_links_to_a_new_challenge_and_redraws_its_are
     page.goto("/grouping/")
     dots = page.locator(".leaflet-concerns-pane path")
     expect(dots).to_have_count(3)
+    found = {"/grouping/": axe_by_impact(page)}
 
     # A click on a dot ticks its box in the list.
     page.wait_for_function(
@@ -74,10 +76,14 @@ def test_officer_selects_on_the_map_links_to_a_new_challenge_and_redraws_its_are
     assert sorted(challenge.concerns.values_list("pk", flat=True)) == [c.pk for c in concerns]
     expect(page.locator("#challenge-title")).to_have_text("Heat by the school")
     expect(page.locator("#challenge-map .leaflet-concerns-pane path")).to_have_count(3)
+    found["challenge page"] = axe_by_impact(page)
+    page.goto("/challenges/")
+    found["/challenges/"] = axe_by_impact(page)
 
     # The edit page draws a new area with the rectangle tool.
     before = challenge.geometry
     page.goto(f"/challenges/{challenge.pk}/edit/")
+    found["edit page"] = axe_by_impact(page)
     page.get_by_role("button", name="Draw a rectangle").click()
     box = page.locator("#challenge-form-map").bounding_box()
     page.mouse.move(box["x"] + 150, box["y"] + 60)
@@ -90,3 +96,7 @@ def test_officer_selects_on_the_map_links_to_a_new_challenge_and_redraws_its_are
     challenge.refresh_from_db()
     assert challenge.geometry is not None and not challenge.geometry.equals(before)
     assert page.js_errors == []
+    print(f"\naxe: {found}")
+    for where, violations in found.items():
+        assert violations.get("critical", []) == [], where
+        assert violations.get("serious", []) == [], where
