@@ -30,6 +30,7 @@ from civic.models import (
     Area,
     Challenge,
     ChallengeConcern,
+    ChallengeConcernChange,
     Concern,
     Evidence,
     EvidencePeriod,
@@ -390,6 +391,16 @@ class EvidenceStaleAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
 
     list_display = ["source", "period", "subject_kind", "subject_id", "marked_at"]
     list_filter = ["source"]
+
+
+@admin.register(ChallengeConcernChange)
+class ChallengeConcernChangeAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
+    """Read-only: every link and unlink of a concern, with who and why (append-only)."""
+
+    list_display = ["at", "action", "challenge", "concern", "actor"]
+    list_filter = ["action"]
+    search_fields = ["reason", "challenge__title"]
+    list_select_related = ["challenge", "concern", "actor"]
 
 
 @admin.register(WorkflowEvent)

@@ -14,6 +14,12 @@ AppConfig.ready():
 - **stakeholders**: who has a stake in a challenge beyond the authors of its
   linked concerns (survey respondents, supporters of a proposal); used by
   notifications.
+
+And one signal: **challenge_concerns_changed** (sender=Challenge,
+challenge=the challenge, concern_ids=the concerns linked or unlinked,
+action="link" or "unlink"), sent after the commit of every link and unlink
+(civic.services), so an app that counts a challenge's concerns (the
+residents concerned) recounts them.
 """
 
 from __future__ import annotations
@@ -22,10 +28,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.dispatch import Signal
 from django.http import HttpRequest
 
 from civic.models import Challenge, EvidencePeriod, User
 from civic.models.concerns import PUBLIC_CONCERN_STATUSES
+
+# Sent on commit after concerns were linked to or unlinked from a challenge.
+challenge_concerns_changed = Signal()
 
 
 @dataclass(frozen=True)

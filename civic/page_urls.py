@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civic import personal_views, views
+from civic import challenge_views, personal_views, views
 from civic.api.views import ConcernPhotoView
 
 app_name = "civic"
@@ -21,4 +21,19 @@ urlpatterns = [
         personal_views.notification_preferences,
         name="notification_preferences",
     ),
+    path("challenges/", challenge_views.challenge_list, name="challenge_list"),
+    path("challenges/new/", challenge_views.challenge_new, name="challenge_new"),
+    path("challenges/<int:pk>/", challenge_views.challenge_detail, name="challenge_detail"),
+    path("challenges/<int:pk>/edit/", challenge_views.challenge_edit, name="challenge_edit"),
+    path(
+        "challenges/<int:pk>/step/",
+        challenge_views.challenge_transition,
+        name="challenge_transition",
+    ),
+    path(
+        "challenges/<int:pk>/unlink/<int:concern_pk>/",
+        challenge_views.challenge_unlink,
+        name="challenge_unlink",
+    ),
+    path("grouping/", challenge_views.grouping_page, name="grouping"),
 ]

@@ -39,6 +39,7 @@ CORE_PERMISSIONS: dict[str, list[str]] = {
         "civic.add_challenge",
         "civic.change_challenge",
         "civic.add_challengeconcern",
+        "civic.view_challengeconcernchange",
         "civic.add_evidenceperiod",
         "civic.view_evidencestale",
         "civic.view_notification",

@@ -6,7 +6,9 @@ from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.gis.geos import MultiPoint, Point
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from civic.models import (
     Area,
@@ -333,4 +335,157 @@ def evidence_shown(*, challenge: Challenge, period: EvidencePeriod | None) -> Qu
         Evidence.objects.filter(evidence_in_period(period), challenge=challenge)
         .select_related("period")
         .order_by("source", "name")
+    )
+
+
+# --- challenge pages
+
+
+def challenge_concerns_public(*, challenge: Challenge) -> QuerySet[Concern]:
+    """The challenge's linked concerns everyone may see (never an unpublished one)."""
+    return (
+        Concern.objects.filter(challenges=challenge, status__in=PUBLIC_CONCERN_STATUSES)
+        .select_related("theme", "area")
+        .order_by("pk")
+    )
+
+
+@dataclass(frozen=True)
+class EvidenceSentence:
+    """One figure as a sentence, with what it means; `criterion` groups figures on a page."""
+
+    text: str
+    explanation: str
+    worse: str | None
+    criterion: str
+    # Its place among its criterion's figures (civic.vocabulary.of_criterion).
+    rank: int = 0
+
+
+def _contributors_text(details: dict, source_label: str) -> str:
+    count = _contributors(details or {})
+    if not count:
+        return ""
+    return ngettext(
+        "from %(n)s measuring point of the %(source)s",
+        "from %(n)s measuring points of the %(source)s",
+        count,
+    ) % {"n": count, "source": source_label}
+
+
+def evidence_sentences(
+    rows: Sequence[Evidence], *, period_label: str
+) -> tuple[list[EvidenceSentence], list[EvidenceSentence]]:
+    """The figures of a subject as plain sentences: (the period's figures, the survey signal).
+
+    Only figures that are evidence of a criterion are said (context figures such
+    as counts and ranks are not); each with its explanation and which way is worse.
+    """
+    from civic.vocabulary import measure_for, sources
+
+    labels = {name: str(source.label) for name, source in sources().items()}
+    dated, survey = [], []
+    for row in rows:
+        measure = measure_for(row.source, row.name)
+        if measure is None or not measure.criterion or measure.worse is None:
+            continue
+        label = str(measure.label)
+        label = label[:1].upper() + label[1:]
+        if row.period.kind == EvidencePeriod.Kind.TO_DATE:
+            if row.value is None:
+                text = _(
+                    "%(label)s: not shown, too few answers so far (small groups stay private)."
+                ) % {"label": label}
+            else:
+                text = _("%(label)s: %(value)s, over everything so far (%(source)s).") % {
+                    "label": label,
+                    "value": measure.format(row.value),
+                    "source": labels.get(row.source, row.source),
+                }
+        else:
+            if row.value is None:
+                continue
+            text = _("%(label)s here: %(value)s in the %(period)s") % {
+                "label": label,
+                "value": measure.format(row.value),
+                "period": period_label,
+            }
+            contributors = _contributors_text(row.details, labels.get(row.source, row.source))
+            text = f"{text}, {contributors}." if contributors else f"{text}."
+        siblings = of_criterion(measure.criterion)
+        sentence = EvidenceSentence(
+            text=text,
+            explanation=str(measure.explanation),
+            worse=measure.worse,
+            criterion=measure.criterion,
+            rank=siblings.index(measure) if measure in siblings else len(siblings),
+        )
+        (survey if measure.criterion == SURVEY else dated).append(sentence)
+    # Grouped by criterion, each criterion's figures in the vocabulary's order (headline first).
+    criteria = {c: i for i, c in enumerate(_criteria_order(dated))}
+    dated.sort(key=lambda s: (criteria[s.criterion], s.rank))
+    return dated, survey
+
+
+SURVEY = "survey"
+
+
+def _criteria_order(sentences: list[EvidenceSentence]) -> list[str]:
+    return list(dict.fromkeys(s.criterion for s in sentences))
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One line of a challenge's public history: when, who (a role, never a name), what."""
+
+    at: datetime
+    text: str
+    # Officers only: the note or reason written with it.
+    note: str = ""
+
+
+def challenge_history(*, challenge: Challenge, user) -> list[HistoryLine]:
+    """The challenge's steps and its links and unlinks, oldest first, without personal data.
+
+    Everyone reads dates, steps and "an officer"; officers also read the notes
+    and unlink reasons (which may name people). A concern is named by number
+    only while it is public.
+    """
+    from civic.models import ChallengeConcernChange
+
+    staff = is_staff_member(user)
+    labels = dict(Challenge.Status.choices)
+    lines = []
+    for event in history_of(challenge):
+        who = _("an officer") if event.actor_id else _("the service")
+        if event.from_state:
+            text = _("%(who)s moved the challenge to “%(state)s”.") % {
+                "who": who,
+                "state": labels.get(event.to_state, event.to_state),
+            }
+        else:
+            text = _("%(who)s created the challenge.") % {"who": who}
+        lines.append(
+            HistoryLine(event.at, text[:1].upper() + text[1:], event.note if staff else "")
+        )
+    changes = ChallengeConcernChange.objects.filter(challenge=challenge).select_related("concern")
+    for change in changes:
+        public = change.concern.status in PUBLIC_CONCERN_STATUSES
+        what = _("concern #%(id)s") % {"id": change.concern_id} if public else _("a concern")
+        if change.action == ChallengeConcernChange.Action.LINK:
+            text = _("An officer linked %(what)s.") % {"what": what}
+        else:
+            text = _("An officer unlinked %(what)s.") % {"what": what}
+        lines.append(HistoryLine(change.at, text, change.reason if staff else ""))
+    lines.sort(key=lambda line: line.at)
+    return lines
+
+
+def concerns_of_author_with_challenges(*, user) -> list[Concern]:
+    """A resident's concerns, each with its public challenges in `shown_challenges`."""
+    public = Challenge.objects.exclude(status=Challenge.Status.DRAFT).order_by("pk")
+    return list(
+        concerns_of_author(user=user).prefetch_related(
+            Prefetch("challenges", queryset=public, to_attr="shown_challenges")
+        )
     )

@@ -15,7 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civic import selectors, workflow
-from civic.models import Challenge, ChallengeConcern, Concern, Evidence, Notification, Theme
+from civic.challenge_parts import challenge_concerns_changed
+from civic.models import (
+    Area,
+    Challenge,
+    ChallengeConcern,
+    ChallengeConcernChange,
+    Concern,
+    Evidence,
+    Notification,
+    Theme,
+)
 from civic.photos import photo_clean
 from civic.roles import is_staff_member
 
@@ -187,6 +197,27 @@ def geometry_clean(geometry: GEOSGeometry | None) -> MultiPolygon | None:
     return geometry
 
 
+def _clean_title(title: str | None) -> str:
+    text = (title or "").strip()
+    if not text:
+        raise ValidationError({"title": _("Give the challenge a title.")})
+    if len(text) > TITLE_MAX:
+        raise ValidationError(
+            {"title": _("Use at most %(limit)d characters.") % {"limit": TITLE_MAX}}
+        )
+    return text
+
+
+def _clean_area(area: Area | None) -> Area | None:
+    if area is not None and area.kind == Area.Kind.MUNICIPALITY:
+        raise ValidationError({"area": _("Choose a district or a neighbourhood.")})
+    return area
+
+
+def _area_for(geometry: MultiPolygon | None) -> Area | None:
+    return selectors.area_for_point(point=geometry.point_on_surface) if geometry else None
+
+
 def challenge_create(
     *,
     actor,
@@ -194,38 +225,113 @@ def challenge_create(
     theme: Theme | None,
     description: str = "",
     geometry: GEOSGeometry | None = None,
+    area: Area | None = None,
     owner=None,
 ) -> Challenge:
-    """Create a draft challenge (officers only)."""
+    """Create a draft challenge (officers only); without an area, the geometry's is taken."""
     if not is_staff_member(actor):
         raise PermissionDenied(_("Only policy officers create challenges."))
     errors: dict[str, list] = {}
-    if not (title or "").strip():
-        errors["title"] = [_("Give the challenge a title.")]
-    elif len(title.strip()) > TITLE_MAX:
-        errors["title"] = [_("Use at most %(limit)d characters.") % {"limit": TITLE_MAX}]
-    try:
-        theme = _clean_theme(theme)
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    try:
-        geometry = geometry_clean(geometry)
-    except ValidationError as error:
-        errors.update(error.message_dict)
+    cleaned: dict[str, Any] = {}
+    for name, check, value in (
+        ("title", _clean_title, title),
+        ("theme", _clean_theme, theme),
+        ("geometry", geometry_clean, geometry),
+        ("area", _clean_area, area),
+    ):
+        try:
+            cleaned[name] = check(value)
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if errors:
         raise ValidationError(errors)
-    area = selectors.area_for_point(point=geometry.point_on_surface) if geometry else None
     with transaction.atomic():
         challenge = Challenge.objects.create(
-            title=title.strip(),
-            description=description,
-            theme=theme,
-            geometry=geometry,
-            area=area,
+            title=cleaned["title"],
+            description=(description or "").strip(),
+            theme=cleaned["theme"],
+            geometry=cleaned["geometry"],
+            area=cleaned["area"] or _area_for(cleaned["geometry"]),
             owner=owner or actor,
         )
         workflow.record_creation(challenge, actor=actor)
     return challenge
+
+
+# A field left out of challenge_update is left as it is.
+UNCHANGED: Any = object()
+
+
+def challenge_update(
+    *,
+    challenge: Challenge,
+    actor,
+    title: Any = UNCHANGED,
+    description: Any = UNCHANGED,
+    theme: Any = UNCHANGED,
+    geometry: Any = UNCHANGED,
+    area: Any = UNCHANGED,
+) -> Challenge:
+    """Edit a challenge (officers only); every field is checked before anything is written.
+
+    A new geometry without an area given takes the geometry's area (as when
+    creating); `area=None` derives it again. A moved geometry marks the
+    challenge's evidence stale (civic.subjects, in the same transaction).
+    """
+    if not is_staff_member(actor):
+        raise PermissionDenied(_("Only policy officers change challenges."))
+    errors: dict[str, list] = {}
+    cleaned: dict[str, Any] = {}
+    for name, check, value in (
+        ("title", _clean_title, title),
+        ("theme", _clean_theme, theme),
+        ("geometry", geometry_clean, geometry),
+        ("area", _clean_area, area),
+    ):
+        if value is UNCHANGED:
+            continue
+        try:
+            cleaned[name] = check(value)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if description is not UNCHANGED:
+        cleaned["description"] = (description or "").strip()
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Challenge.objects.select_for_update(no_key=True).get(pk=challenge.pk)
+        if "area" in cleaned and cleaned["area"] is None:
+            cleaned["area"] = _area_for(cleaned.get("geometry", locked.geometry))
+        elif "geometry" in cleaned and "area" not in cleaned:
+            cleaned["area"] = _area_for(cleaned["geometry"])
+        # Only what changed is saved: apps recompute what a saved field feeds (an
+        # unchanged area or geometry sent back by a form must not redo evidence).
+        changed = [name for name, value in cleaned.items() if not _same(locked, name, value)]
+        for name in changed:
+            setattr(locked, name, cleaned[name])
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+    return locked
+
+
+# A drawn area sent back unchanged through GeoJSON may differ in the last digits.
+SAME_GEOMETRY_DEGREES = 1e-9
+
+
+def _same(challenge: Challenge, name: str, value: Any) -> bool:
+    old = getattr(challenge, name)
+    if name == "geometry" and old is not None and value is not None:
+        return old.equals_exact(value, SAME_GEOMETRY_DEGREES)
+    return old == value
+
+
+def _changed_after_commit(challenge: Challenge, ids: list[int], action: str) -> None:
+    if ids:
+        transaction.on_commit(
+            lambda: challenge_concerns_changed.send(
+                sender=Challenge, challenge=challenge, concern_ids=ids, action=action
+            )
+        )
 
 
 def challenge_link_concerns(
@@ -269,9 +375,63 @@ def challenge_link_concerns(
             if not is_new:
                 continue
             created.append(link)
+            ChallengeConcernChange.objects.create(
+                challenge=locked_challenge,
+                concern=concern,
+                action=ChallengeConcernChange.Action.LINK,
+                actor=actor,
+            )
             if concern.status == Concern.Status.PUBLISHED:
                 workflow.transition(concern, Concern.Status.LINKED, actor=actor, note=note)
+        _changed_after_commit(locked_challenge, [link.concern_id for link in created], "link")
     return created
+
+
+REASON_MAX = 2000
+
+
+def challenge_unlink_concern(
+    *, challenge: Challenge, concern: Concern, actor, reason: str
+) -> ChallengeConcernChange:
+    """Undo a link, with a reason; a concern left without a challenge is published again.
+
+    Recorded as an "unlink" change (who, when, why) in the same transaction;
+    the concern's move back to "published" carries the reason as its note,
+    which its author reads. Nothing is written when it raises.
+    """
+    if not is_staff_member(actor):
+        raise PermissionDenied(_("Only policy officers unlink concerns."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the concern is unlinked.")})
+    if len(reason) > REASON_MAX:
+        raise ValidationError(
+            {"reason": _("Use at most %(limit)d characters.") % {"limit": REASON_MAX}}
+        )
+    with transaction.atomic():
+        locked_challenge = Challenge.objects.select_for_update(no_key=True).get(pk=challenge.pk)
+        locked = Concern.objects.select_for_update(no_key=True).get(pk=concern.pk)
+        deleted, _rows = ChallengeConcern.objects.filter(
+            challenge=locked_challenge, concern=locked
+        ).delete()
+        if not deleted:
+            raise ValidationError(
+                {
+                    "concern": _("Concern #%(id)s is not linked to this challenge.")
+                    % {"id": locked.pk}
+                }
+            )
+        change = ChallengeConcernChange.objects.create(
+            challenge=locked_challenge,
+            concern=locked,
+            action=ChallengeConcernChange.Action.UNLINK,
+            actor=actor,
+            reason=reason,
+        )
+        if locked.status == Concern.Status.LINKED and not locked.challenges.exists():
+            workflow.transition(locked, Concern.Status.PUBLISHED, actor=actor, note=reason)
+        _changed_after_commit(locked_challenge, [locked.pk], "unlink")
+    return change
 
 
 def evidence_upsert(

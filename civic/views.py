@@ -93,8 +93,8 @@ def concern_new(request):
 
 @login_required
 def concern_mine(request):
-    """A resident's own concerns, each with its status history."""
-    concerns = list(selectors.concerns_of_author(user=request.user))
+    """A resident's own concerns, each with its status history and its challenges."""
+    concerns = selectors.concerns_of_author_with_challenges(user=request.user)
     histories = selectors.histories_of(concerns)
     labels = dict(Concern.Status.choices)
     for concern in concerns:

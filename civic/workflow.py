@@ -341,6 +341,12 @@ def _has_challenge(concern: models.Model) -> str | None:
     return None
 
 
+def _has_no_challenge(concern: models.Model) -> str | None:
+    if concern.challenges.exists():
+        return str(_("The concern is still linked to a challenge."))
+    return None
+
+
 def _author_only(concern: models.Model, actor) -> str | None:
     # A concern filed through an anonymous survey answer has no author: nobody withdraws it.
     if concern.author_id is None or concern.author_id != actor.pk:
@@ -469,6 +475,15 @@ CONCERN_WORKFLOW = register(
                 STAFF,
                 _("Link to challenge"),
                 guard=_has_challenge,
+            ),
+            # Its last link undone (civic.services.challenge_unlink_concern): why, in the note.
+            Transition(
+                Concern.Status.LINKED,
+                Concern.Status.PUBLISHED,
+                STAFF,
+                _("Unlink from its last challenge"),
+                requires_note=True,
+                guard=_has_no_challenge,
             ),
             Transition(
                 Concern.Status.PUBLISHED,

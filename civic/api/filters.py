@@ -4,6 +4,7 @@ import math
 
 import django_filters
 from django.contrib.gis.geos import Polygon
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework_gis.filters import InBBoxFilter
@@ -22,9 +23,17 @@ class ConcernFilter(django_filters.FilterSet):
 
 
 class ChallengeFilter(django_filters.FilterSet):
+    """The challenge list's filters, shared by the public page and the API."""
+
     theme = django_filters.CharFilter(field_name="theme__slug")
-    area = django_filters.CharFilter(field_name="area__code")
+    area = django_filters.CharFilter(
+        method="in_area",
+        help_text="Official area code: a neighbourhood's, or a district's (its neighbourhoods too)",
+    )
     status = django_filters.MultipleChoiceFilter(choices=Challenge.Status.choices)
+
+    def in_area(self, queryset, name, value):
+        return queryset.filter(Q(area__code=value) | Q(area__parent__code=value))
 
     class Meta:
         model = Challenge

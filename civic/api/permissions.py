@@ -12,6 +12,13 @@ class IsOfficerOrReadOnly(BasePermission):
         return request.method in SAFE_METHODS or is_staff_member(request.user)
 
 
+class IsOfficer(BasePermission):
+    """Policy officers and administrators only, reading too (internal work lists)."""
+
+    def has_permission(self, request, view) -> bool:
+        return is_staff_member(request.user)
+
+
 class ConcernPermission(BasePermission):
     """Residents and officers file concerns; object rules are enforced in services."""
 

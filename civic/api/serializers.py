@@ -9,7 +9,9 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from civic.api.fields import TextField
 from civic.api.periods import PeriodSerializer
+from civic.challenge_parts import stages_for
 from civic.evidence import evidence_freshness
 from civic.input_checks import RefusedJSON, UnreadableJSON, json_loads
 from civic.models import Area, Challenge, Concern, Evidence, Theme, WorkflowEvent
@@ -333,6 +335,14 @@ class FreshnessSerializer(serializers.Serializer):
     )
 
 
+class StageSerializer(serializers.Serializer):
+    """The challenge's pipeline stage: its status, or the furthest stage an app reports."""
+
+    key = serializers.CharField()
+    label = serializers.CharField()
+    rank = serializers.IntegerField(help_text="Higher is further along; closed is last.")
+
+
 class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
     theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -345,6 +355,7 @@ class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
     period = serializers.SerializerMethodField(help_text="The period the figures describe.")
     freshness = serializers.SerializerMethodField()
     allowed_transitions = serializers.SerializerMethodField()
+    stage = serializers.SerializerMethodField()
 
     class Meta:
         model = Challenge
@@ -356,6 +367,7 @@ class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
             "theme",
             "area",
             "status",
+            "stage",
             "concerns",
             "concern_count",
             "period",
@@ -364,6 +376,13 @@ class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
             "created_at",
             "allowed_transitions",
         ]
+
+    @extend_schema_field(StageSerializer)
+    def get_stage(self, obj) -> dict:
+        # Looked up once per answer by the view, not once per challenge.
+        stages = self.context.get("stages") or {}
+        stage = stages.get(obj.pk) or stages_for([obj])[obj.pk]
+        return {"key": stage.key, "label": str(stage.label), "rank": stage.rank}
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_concerns(self, obj) -> list[int]:
@@ -394,12 +413,66 @@ class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
         return FreshnessSerializer([vars(r) for r in rows], many=True).data
 
 
-class ChallengeInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+class ChallengeInputSerializer(StrictInputSerializer):
+    """What an officer sends to create (POST) or change (PATCH) a challenge."""
+
+    title = TextField(max_length=200)
+    description = TextField(required=False, allow_blank=True, max_length=20000)
     theme = SlugRelatedField(slug_field="slug", queryset=Theme.objects.all())
     geometry = AreaInputField(required=False, allow_null=True)
+    area = SlugRelatedField(
+        slug_field="code",
+        queryset=Area.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Official code of a district or neighbourhood; left out or null: the one "
+        "the geometry lies in.",
+    )
 
 
-class LinkConcernsInputSerializer(serializers.Serializer):
+class LinkConcernsInputSerializer(StrictInputSerializer):
     concerns = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class UnlinkConcernInputSerializer(StrictInputSerializer):
+    """Which linked concern to unlink, and why (kept in the audit record; told to its author)."""
+
+    concern = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    reason = TextField(max_length=2000, allow_blank=True)
+
+
+class SuggestedConcernSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    description = serializers.CharField()
+    theme = serializers.CharField(source="theme.slug")
+    area = serializers.CharField(source="area.code", allow_null=True, default=None)
+
+
+class ClusterSerializer(serializers.Serializer):
+    """Nearby unlinked published concerns of one theme (ST_ClusterDBSCAN)."""
+
+    theme = serializers.CharField(source="theme.slug")
+    concerns = SuggestedConcernSerializer(many=True)
+    centre = serializers.JSONField(help_text="A GeoJSON Point in WGS84: the cluster's centroid.")
+    near_challenge = serializers.IntegerField(
+        source="near_challenge.pk",
+        allow_null=True,
+        default=None,
+        help_text="An open challenge of the same theme close to the cluster, if any.",
+    )
+
+
+class DuplicateSerializer(serializers.Serializer):
+    """A newer published concern that likely repeats an older public one (pg_trgm)."""
+
+    concern = SuggestedConcernSerializer()
+    original = SuggestedConcernSerializer()
+    similarity = serializers.FloatField()
+    distance_m = serializers.FloatField()
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    """Grouping suggestions for officers."""
+
+    clusters = ClusterSerializer(many=True)
+    duplicates = DuplicateSerializer(many=True)

@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -15,6 +16,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -27,8 +29,10 @@ from civic.api import serializers as s
 from civic.api.filters import ChallengeFilter, CheckedBBoxFilter, ConcernFilter
 from civic.api.pagination import StrictPageSizeMixin
 from civic.api.periods import PERIOD_PARAM, requested_period
-from civic.api.permissions import ConcernPermission, IsOfficerOrReadOnly
+from civic.api.permissions import ConcernPermission, IsOfficer, IsOfficerOrReadOnly
+from civic.challenge_parts import stages_for
 from civic.evidence import evidence_freshness
+from civic.grouping import grouping_suggestions
 from civic.models import Area, Challenge, Concern, Evidence, EvidencePeriod, Theme
 from civic.periods import period_as_dict
 
@@ -175,14 +179,16 @@ class ChallengeViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Challenges with their linked (public) concerns and evidence."""
+    """Challenges with their linked (public) concerns, evidence and stage; officers write."""
 
     permission_classes = [IsOfficerOrReadOnly]
     pagination_class = FeaturePagination
     filterset_class = ChallengeFilter
     serializer_class = s.ChallengeSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -218,6 +224,7 @@ class ChallengeViewSet(
             kwargs["context"]["freshness"] = evidence_freshness(
                 subject_kind="challenge", subject_ids=ids, period=self.period
             )
+            kwargs["context"]["stages"] = stages_for(list(instances) if many else [instances])
         return super().get_serializer(*args, **kwargs)
 
     @extend_schema(parameters=[PERIOD_PARAM])
@@ -235,6 +242,22 @@ class ChallengeViewSet(
         challenge = services.challenge_create(actor=request.user, **data.validated_data)
         challenge = self.get_queryset().get(pk=challenge.pk)
         return Response(self.get_serializer(challenge).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.ChallengeInputSerializer,
+        responses=s.ChallengeSerializer,
+        parameters=[PERIOD_PARAM],
+    )
+    def partial_update(self, request, *args, **kwargs):
+        """Change a challenge's title, description, theme, area or geometry (officers)."""
+        challenge = self.get_object()
+        data = s.ChallengeInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.challenge_update(challenge=challenge, actor=request.user, **data.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=challenge.pk)).data)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
 
     @extend_schema(
         request=s.transition_input_serializer(Challenge), responses=s.ChallengeSerializer
@@ -258,6 +281,43 @@ class ChallengeViewSet(
         concerns = [get_object_or_404(visible, pk=pk) for pk in dict.fromkeys(ids)]
         services.challenge_link_concerns(challenge=challenge, concerns=concerns, actor=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=challenge.pk)).data)
+
+    @extend_schema(request=s.UnlinkConcernInputSerializer, responses=s.ChallengeSerializer)
+    @action(detail=True, methods=["post"], url_path="unlink-concern")
+    def unlink_concern(self, request, pk=None):
+        """Unlink a concern, with a reason (audited; a concern left unlinked is published again)."""
+        challenge = self.get_object()
+        data = s.UnlinkConcernInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        concern = Concern.objects.filter(pk=data.validated_data["concern"]).first()
+        if concern is None:
+            raise DRFValidationError({"concern": [_("No such concern.")]})
+        services.challenge_unlink_concern(
+            challenge=challenge,
+            concern=concern,
+            actor=request.user,
+            reason=data.validated_data["reason"],
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=challenge.pk)).data)
+
+    @extend_schema(
+        filters=False,
+        parameters=[
+            OpenApiParameter("theme", str, description="Only suggestions of this theme (its slug).")
+        ],
+        responses=s.SuggestionsSerializer,
+    )
+    @action(detail=False, methods=["get"], permission_classes=[IsOfficer], pagination_class=None)
+    def suggestions(self, request):
+        """Grouping suggestions (officers): clusters of nearby concerns, likely duplicates."""
+        slug = request.query_params.get("theme")
+        theme = None
+        if slug:
+            theme = Theme.objects.filter(slug=slug, is_active=True).first()
+            if theme is None:
+                raise DRFValidationError({"theme": [_("No such theme.")]})
+        found = grouping_suggestions(theme=theme)
+        return Response(s.SuggestionsSerializer(found).data)
 
 
 class _ImageOrJSONError(BaseContentNegotiation):

@@ -2,7 +2,7 @@
 
 from civic.models.accounts import User
 from civic.models.areas import Area, Theme
-from civic.models.challenges import Challenge, ChallengeConcern
+from civic.models.challenges import Challenge, ChallengeConcern, ChallengeConcernChange
 from civic.models.concerns import Concern
 from civic.models.evidence import Evidence, EvidencePeriod, EvidenceRun, EvidenceStale
 from civic.models.notifications import Notification, NotificationPreference
@@ -12,6 +12,7 @@ __all__ = [
     "Area",
     "Challenge",
     "ChallengeConcern",
+    "ChallengeConcernChange",
     "Concern",
     "Evidence",
     "EvidencePeriod",

@@ -75,3 +75,57 @@ class ChallengeConcern(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["challenge", "concern"], name="challenge_concern_once")
         ]
+
+
+class ChallengeConcernChange(models.Model):
+    """The append-only record of every link and unlink: who, when, and (to unlink) why."""
+
+    class Action(models.TextChoices):
+        LINK = "link", _("linked")
+        UNLINK = "unlink", _("unlinked")
+
+    challenge = models.ForeignKey(
+        "civic.Challenge",
+        on_delete=models.CASCADE,
+        related_name="concern_changes",
+        verbose_name=_("challenge"),
+    )
+    concern = models.ForeignKey(
+        "civic.Concern",
+        on_delete=models.CASCADE,
+        related_name="challenge_changes",
+        verbose_name=_("concern"),
+    )
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("link change")
+        verbose_name_plural = _("link changes")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(action="unlink") | ~models.Q(reason=""),
+                name="unlink_has_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} #{self.concern_id} ↔ {self.challenge_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Append-only: an audit trail that can be edited is not one.
+        if self.pk is not None:
+            raise ValueError("Link changes are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Link changes are append-only.")

@@ -340,6 +340,13 @@ SURVEYS_SIGNAL_DEBOUNCE_S = 10
 PRIORITY_RECOMPUTE_DEBOUNCE_S = 2
 # Distances and areas are computed in this projected CRS (RD New).
 CIVIC_WORKING_SRID = 28992
+# Grouping suggestions (civic.grouping): concerns of one theme within EPS_M metres
+# of each other form a cluster once MIN_POINTS are together; likely duplicates lie
+# within DUPLICATE_DISTANCE_M metres and share this much text (pg_trgm, 0-1).
+CIVIC_GROUPING_EPS_M = 150
+CIVIC_GROUPING_MIN_POINTS = 3
+CIVIC_DUPLICATE_DISTANCE_M = 30
+CIVIC_DUPLICATE_SIMILARITY = 0.5
 
 LOGGING = {
     "version": 1,

@@ -192,6 +192,11 @@ def every_model(
         ]
         workflow.transition(challenges[0], Challenge.Status.OPEN, actor=officer)
     services.challenge_link_concerns(challenge=challenges[0], concerns=[concerns[0]], actor=officer)
+    # A link undone, with its reason: the record of link changes holds both kinds.
+    services.challenge_link_concerns(challenge=challenges[1], concerns=[concerns[0]], actor=officer)
+    services.challenge_unlink_concern(
+        challenge=challenges[1], concern=concerns[0], actor=officer, reason="Hoort bij het plein"
+    )
     evidence_row(challenge=challenges[0], source="sensors", name="tropical_nights", value=3)
     evidence_row(
         challenge=challenges[1],

@@ -161,6 +161,7 @@ EXPECTED = {
         ("civic", "add_challenge"),
         ("civic", "change_challenge"),
         ("civic", "add_challengeconcern"),
+        ("civic", "view_challengeconcernchange"),
         ("civic", "view_evidenceperiod"),
         ("civic", "add_evidenceperiod"),
         ("civic", "view_evidencestale"),

@@ -207,6 +207,9 @@ def world(transactional_db) -> dict:
     )
     transition(challenge, "open", actor=officer, note=payload(NOTE_CHALLENGE))
     civic_services.challenge_link_concerns(challenge=challenge, concerns=[published], actor=officer)
+    # An unlinked twin of the published concern: listed for grouping, and a likely duplicate.
+    twin = concern(CONCERN_PUBLISHED)
+    transition(twin, "published", actor=officer)
 
     # Proposals: one in consultation (comments, an official answer, a hidden comment of the
     # resident's), one agreed by the council.
@@ -336,6 +339,15 @@ def site_map(tab) -> None:
     """A proposal's site: open its tooltip and its popup (the title, as text)."""
     hover(tab, ".leaflet-sites-pane path")
     click(tab, ".leaflet-sites-pane path")
+def concern_map(tab) -> None:
+    """A challenge's page: open a concern's popup and a neighbourhood's tooltip."""
+    click(tab, ".leaflet-concerns-pane path")
+    hover(tab, OUTLINES)
+
+
+def grouping_map(tab) -> None:
+    """The grouping page: open a concern's tooltip."""
+    hover(tab, ".leaflet-concerns-pane path")
 
 
 def outline_map(tab) -> None:
@@ -363,6 +375,7 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
     their forms: they are opened anonymously and as an officer.
     """
     closed, running, draft = world["closed"].pk, world["running"].pk, world["draft"].pk
+    challenge = f"/challenges/{world['challenge'].pk}/"
     survey = (SURVEY_TITLE, SURVEY_INTRO, QUESTION, HELP, CHOICE_QUESTION, OPTION, MAP_QUESTION)
     results = (SURVEY_TITLE, CHOICE_QUESTION, OPTION, MAP_QUESTION, AREA)
     if role == "officer":
@@ -381,6 +394,12 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
             site_map,
         ),
         (f"/interventions/{world['decided'].pk}/", (DECIDED, MOTIVATION, MEETING), None),
+        ("/challenges/", (CHALLENGE_TITLE, THEME, AREA), None),
+        (
+            challenge,
+            (CHALLENGE_TITLE, CHALLENGE_DESCRIPTION, CONCERN_PUBLISHED, THEME),
+            concern_map,
+        ),
     ]
     api = [
         ("/api/v1/", (), None),
@@ -413,7 +432,14 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
             *pages,
             (
                 "/concerns/mine/",
-                (CONCERN_PUBLISHED, CONCERN_WAITING, CONCERN_REJECTED, NOTE_PUBLISH, NOTE_REJECT),
+                (
+                    CONCERN_PUBLISHED,
+                    CONCERN_WAITING,
+                    CONCERN_REJECTED,
+                    NOTE_PUBLISH,
+                    NOTE_REJECT,
+                    CHALLENGE_TITLE,
+                ),
                 None,
             ),
             ("/concerns/new/", (THEME, AREA), outline_map),
@@ -444,6 +470,10 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
         (f"/api/v1/interventions/{world['consulted'].pk}/comments/", (I_HIDDEN,), None),
         ("/api/v1/intervention-moderation/", (I_HIDDEN,), None),
         (f"/interventions/new/?challenge={world['challenge'].pk}", (CHALLENGE_TITLE,), None),
+        (challenge, (CHALLENGE_TITLE, NOTE_CHALLENGE), concern_map),
+        (f"{challenge}edit/", (CHALLENGE_TITLE, CHALLENGE_DESCRIPTION, THEME), outline_map),
+        ("/challenges/new/", (THEME, AREA), outline_map),
+        ("/grouping/", (CONCERN_PUBLISHED, THEME, CHALLENGE_TITLE), grouping_map),
         ("/surveys/manage/", (SURVEY_TITLE,), None),
         (f"/surveys/manage/{draft}/", (SURVEY_TITLE, SURVEY_INTRO), None),
         (

@@ -1,0 +1,27 @@
+/* A challenge's page: its area and its public concerns; every label is text, never markup. */
+(function () {
+  "use strict";
+  const element = document.getElementById("challenge-map");
+  const data = JSON.parse(document.getElementById("challenge-map-data").textContent);
+  const map = CivicMap.create(element);
+  map.createPane("concerns").style.zIndex = 420;
+  const shown = L.featureGroup().addTo(map);
+  if (data.geometry) {
+    L.geoJSON(JSON.parse(data.geometry), {
+      interactive: false,
+      style: { color: "#a4161a", weight: 3, fillOpacity: 0.15 },
+    }).addTo(shown);
+  }
+  data.concerns.forEach(function (c) {
+    const marker = L.circleMarker([c.lat, c.lon], {
+      pane: "concerns", radius: 7, color: "#222", weight: 1, fillColor: c.colour, fillOpacity: 0.85,
+    }).addTo(shown);
+    // Built when opened, as text: a description is never markup.
+    marker.bindPopup(function () {
+      return CivicMap.textBlock("#" + c.id + " · " + c.theme, c.description);
+    });
+  });
+  if (shown.getLayers().length && shown.getBounds().isValid()) {
+    map.fitBounds(shown.getBounds(), { maxZoom: 17, padding: [20, 20] });
+  }
+})();
