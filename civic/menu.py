@@ -135,6 +135,7 @@ STAFF = frozenset({OFFICER, ADMIN})
 
 menu_register(
     MenuItem("map", _("Map"), "civic:map", order=10),
+    MenuItem("challenges", _("Challenges"), "civic:challenge_list", order=40),
     # Officers file concerns too (a phone call, a letter); council members do not.
     MenuItem("concern_new", _("File a concern"), "civic:concern_new", FILERS, order=100),
     MenuItem("concern_mine", _("My concerns"), "civic:concern_mine", FILERS, order=110),
@@ -147,6 +148,7 @@ menu_register(
         shows_unread=True,
     ),
     MenuItem("moderation", _("Moderation"), "civic:moderation", STAFF, order=200, group=WORK),
+    MenuItem("grouping", _("Group concerns"), "civic:grouping", STAFF, order=205, group=WORK),
     # Council members read the public modules of the admin (civic.roles).
     MenuItem("admin", _("Admin"), "admin:index", frozenset({OFFICER, COUNCIL, ADMIN}), order=900),
 )
@@ -154,6 +156,6 @@ menu_register(
 landing_register(OFFICER, "civic:moderation", order=100)
 landing_register(ADMIN, "civic:moderation", order=100)
 landing_register(RESIDENT, "civic:concern_mine", order=300)
-# Until an app claims it (the ranking), council members land on the public map:
+# Until an app claims it (the ranking), council members land on the challenges:
 # "my concerns" is empty for them.
-landing_register(COUNCIL, "civic:map", order=1000)
+landing_register(COUNCIL, "civic:challenge_list", order=1000)

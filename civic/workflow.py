@@ -429,9 +429,7 @@ def _challenge_event_is_public(event: WorkflowEvent) -> bool:
 
 
 def _challenge_link(challenge: Challenge) -> str:
-    # Switch to the public challenge page (civic:challenge_detail, args=[challenge.pk])
-    # once it exists; until then the resident's own concerns show the link.
-    return reverse("civic:concern_mine")
+    return reverse("civic:challenge_detail", args=[challenge.pk])
 
 
 def _challenge_recipients(event: WorkflowEvent) -> list[tuple[User, str]]:

@@ -18,8 +18,9 @@ class InterventionsConfig(AppConfig):
             stage_source_register,
             stakeholder_source_register,
         )
+        from civic.menu import WORK, MenuItem, menu_register
         from civic.notification_kinds import NotificationKind, kind_register
-        from civic.roles import OFFICER, grant
+        from civic.roles import ADMIN, OFFICER, grant
         from interventions import selectors
         from interventions import workflow as flows
         from interventions.panel import panel_context
@@ -52,6 +53,17 @@ class InterventionsConfig(AppConfig):
                 _("When a comment you wrote is hidden after reports, restored or removed."),
                 order=40,
             )
+        )
+        menu_register(
+            MenuItem("interventions", _("Interventions"), "interventions:index", order=60),
+            MenuItem(
+                "comment_moderation",
+                _("Comment moderation"),
+                "interventions:moderation",
+                frozenset({OFFICER, ADMIN}),
+                order=215,
+                group=WORK,
+            ),
         )
         stage_source_register("interventions", selectors.stages_for_challenges)
         stakeholder_source_register("interventions", selectors.supporters_of_challenge)

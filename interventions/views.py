@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -153,12 +153,8 @@ def _threaded(comments: list[Comment]) -> list[Comment]:
     return ordered
 
 
-def _challenge_url(pk: int) -> str | None:
-    # The challenge page belongs to the core; without it (an older core) the title is shown.
-    try:
-        return reverse("civic:challenge_detail", args=[pk])
-    except NoReverseMatch:
-        return None
+def _challenge_url(pk: int) -> str:
+    return reverse("civic:challenge_detail", args=[pk])
 
 
 def _may_edit(intervention: Intervention, user) -> bool:

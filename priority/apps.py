@@ -11,7 +11,8 @@ class PriorityConfig(AppConfig):
     def ready(self) -> None:
         from civic.celery import jobs_register
         from civic.challenge_parts import Fact, Panel, fact_register, panel_register
-        from civic.roles import OFFICER, grant
+        from civic.menu import WORK, MenuItem, landing_register, menu_register
+        from civic.roles import ADMIN, COUNCIL, OFFICER, grant
         from priority import panels, receivers
 
         receivers.connect()
@@ -30,6 +31,25 @@ class PriorityConfig(AppConfig):
             Panel(key="priority", template="priority/_panel.html", context=panels.panel_context)
         )
         fact_register(Fact(key="score", label=_("priority score"), values=panels.score_values))
+        # Council members land on the ranking: which challenge is most urgent, and why.
+        landing_register(COUNCIL, "priority:ranking", order=10)
+        menu_register(
+            MenuItem(
+                "ranking",
+                _("Ranking"),
+                "priority:ranking",
+                frozenset({OFFICER, COUNCIL, ADMIN}),
+                order=50,
+            ),
+            MenuItem(
+                "weights",
+                _("Priority weights"),
+                "priority:weights",
+                frozenset({OFFICER, ADMIN}),
+                order=230,
+                group=WORK,
+            ),
+        )
         # Officers look at the audit trail in the admin too (who set what, by name);
         # council members read weights, overrides and scores on the pages and the API,
         # where a change shows its author's role, not their name.

@@ -9,11 +9,10 @@ council themes queue it from their own services.
 
 from __future__ import annotations
 
-import importlib
-
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from civic import challenge_parts
 from civic.models import Area, Challenge, ChallengeConcern
 from civic.workflow import transitioned
 
@@ -59,20 +58,7 @@ def connect() -> None:
         post_save.connect(model_changed, sender=model, dispatch_uid=f"priority-{model.__name__}")
     post_delete.connect(model_changed, sender=ChallengeConcern, dispatch_uid="priority-unlink")
     post_delete.connect(model_changed, sender=Challenge, dispatch_uid="priority-challenge-gone")
-    # The challenges' own signal for links made or removed in bulk, once the core has it.
-    changed = _challenge_concerns_signal()
-    if changed is not None:
-        changed.connect(challenge_concerns_changed, dispatch_uid="priority-links")
-
-
-def _challenge_concerns_signal():
-    """civic's `challenge_concerns_changed` signal, wherever the core defines it (if it does)."""
-    for name in ("civic.signals", "civic.services", "civic.models"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        signal = getattr(module, "challenge_concerns_changed", None)
-        if signal is not None:
-            return signal
-    return None
+    # The core's signal for links made or removed in bulk.
+    challenge_parts.challenge_concerns_changed.connect(
+        challenge_concerns_changed, dispatch_uid="priority-links"
+    )

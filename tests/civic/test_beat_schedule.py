@@ -24,6 +24,7 @@ EXPECTED = {
     "sensors-mark-silent": "sensors.mark_silent",
     "surveys-signal-sweep": "surveys.recompute_signal",
     "interventions-close-consultations": "interventions.close_consultations",
+    "priority-recompute-sweep": "priority.recompute_scores",
 }
 
 
@@ -76,6 +77,8 @@ def test_the_running_process_has_the_same_schedule():
         ("sensors.month_qc", "evidence"),
         ("sensors.mark_silent", "default"),
         ("surveys.recompute_signal", "evidence"),
+        ("priority.recompute_scores", "evidence"),
+        ("interventions.close_consultations", "default"),
         ("civic.notify_workflow_event", "default"),
     ],
 )

@@ -17,8 +17,8 @@ LANDS_ON = {
     "resident": "/concerns/mine/",
     "officer": "/moderation/",
     "admin_user": "/moderation/",
-    # Not "my concerns" (empty for them): the public map, until an app claims the landing.
-    "council": "/",
+    # Not "my concerns" (empty for them): the ranking the priority app registers.
+    "council": "/priority/",
 }
 
 
@@ -109,7 +109,7 @@ def test_a_role_with_two_roles_lands_on_the_more_specific_one(client, officer):
 
 
 def test_an_app_claims_a_roles_landing_with_a_lower_order(client, council, clean_registry):
-    landing_register("council_member", "civic:notifications", order=10)
+    landing_register("council_member", "civic:notifications", order=5)
 
     assert _landing(client, _log_in(client, council)) == "/notifications/"
 
@@ -141,24 +141,51 @@ def test_every_menu_link_opens_for_the_role_and_no_entry_it_cannot_open_is_shown
 @pytest.mark.parametrize(
     "role, expected",
     [
-        ("anonymous", ["/", "/surveys/", "/sensors/"]),
+        ("anonymous", ["/", "/surveys/", "/sensors/", "/challenges/", "/interventions/"]),
         (
             "resident",
-            ["/", "/surveys/", "/sensors/", "/concerns/new/", "/concerns/mine/", "/notifications/"],
+            [
+                "/",
+                "/surveys/",
+                "/sensors/",
+                "/challenges/",
+                "/interventions/",
+                "/concerns/new/",
+                "/concerns/mine/",
+                "/notifications/",
+            ],
         ),
-        ("council", ["/", "/surveys/", "/sensors/", "/notifications/", "/admin/"]),
+        (
+            "council",
+            [
+                "/",
+                "/surveys/",
+                "/sensors/",
+                "/challenges/",
+                "/priority/",
+                "/interventions/",
+                "/notifications/",
+                "/admin/",
+            ],
+        ),
         (
             "officer",
             [
                 "/",
                 "/surveys/",
                 "/sensors/",
+                "/challenges/",
+                "/priority/",
+                "/interventions/",
                 "/concerns/new/",
                 "/concerns/mine/",
                 "/notifications/",
                 "/moderation/",
+                "/grouping/",
                 "/surveys/manage/",
+                "/interventions/moderation/",
                 "/sensors/upload/",
+                "/priority/weights/",
                 "/admin/",
             ],
         ),
@@ -221,4 +248,10 @@ def test_the_moderation_queue_links_to_the_officers_other_work(client, officer):
     work = re.search(r'<nav aria-label="Other work" class="work-links">(.*?)</nav>', html, re.S)
     assert work, "the moderation queue links to no other work"
     links = re.findall(r'<a href="([^"]+)">', work.group(1))
-    assert links == ["/surveys/manage/", "/sensors/upload/"]
+    assert links == [
+        "/grouping/",
+        "/surveys/manage/",
+        "/interventions/moderation/",
+        "/sensors/upload/",
+        "/priority/weights/",
+    ]

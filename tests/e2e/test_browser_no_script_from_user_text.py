@@ -339,6 +339,8 @@ def site_map(tab) -> None:
     """A proposal's site: open its tooltip and its popup (the title, as text)."""
     hover(tab, ".leaflet-sites-pane path")
     click(tab, ".leaflet-sites-pane path")
+
+
 def concern_map(tab) -> None:
     """A challenge's page: open a concern's popup and a neighbourhood's tooltip."""
     click(tab, ".leaflet-concerns-pane path")
