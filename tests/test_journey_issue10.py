@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.utils import formats, translation
 from rest_framework.test import APIClient
 
@@ -270,6 +271,17 @@ def _journey(today, heat, committing) -> None:
     assert [m.body for m in mail.outbox if m.to == [people["anna"].email]] == messages_of(
         people["anna"]
     )
+    # Anna follows her concern from "my concerns" to the challenge and its agreed intervention.
+    browser = Client()
+    signed_in = browser.post(
+        "/accounts/login/", {"login": people["anna"].username, "password": PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    mine = browser.get("/concerns/mine/").content.decode()
+    assert f'href="/challenges/{challenge}/"' in mine
+    page = browser.get(f"/challenges/{challenge}/").content.decode()
+    assert f'href="/interventions/{proposal}/"' in page and "Tegels eruit" in page
+    assert "aangenomen" in browser.get(f"/interventions/{proposal}/").content.decode()
     # Nobody's notification names another resident (nor the officer or council member).
     named = [anna, john, karin, lotte, mehmet, noor, officer, council]
     for note in Notification.objects.select_related("recipient"):
