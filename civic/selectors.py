@@ -405,11 +405,16 @@ def evidence_sentences(
         else:
             if row.value is None:
                 continue
-            text = _("%(label)s here: %(value)s in the %(period)s") % {
-                "label": label,
-                "value": measure.format(row.value),
-                "period": period_label,
-            }
+            if measure.sentence is not None:
+                text = str(
+                    measure.sentence(measure.format(abs(row.value)), row.value, period_label)
+                )
+            else:
+                text = _("%(label)s here: %(value)s in the %(period)s") % {
+                    "label": label,
+                    "value": measure.format(row.value),
+                    "period": period_label,
+                }
             contributors = _contributors_text(row.details, labels.get(row.source, row.source))
             text = f"{text}, {contributors}." if contributors else f"{text}."
         siblings = of_criterion(measure.criterion)

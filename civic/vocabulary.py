@@ -41,6 +41,10 @@ class Measure:
     # Says "1 hour" / "12 hours" in the active language: (number as text, value) -> text.
     # Without it a page writes the number and the unit.
     say: Any = None
+    # Says the figure as a sentence about a place: (value as text, value, period label)
+    # -> e.g. "Nights here were on average 0.7 °C warmer than … in the warm season 2026".
+    # Without it a page writes "<label> here: <value> in the <period>".
+    sentence: Any = None
 
     def format(self, value: float) -> str:
         """The value with its unit, in the active language (e.g. "12 hours", "0,4 °C")."""

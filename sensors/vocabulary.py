@@ -32,6 +32,28 @@ def _nights(number: str, value: float) -> str:
     return ngettext("%(n)s night", "%(n)s nights", _count(value)) % {"n": number}
 
 
+def _night_warmth(value_text: str, value: float, period: str) -> str:
+    # The value comes unsigned: the sentence says which way.
+    if value >= 0:
+        text = _(
+            "Nights here were on average %(value)s warmer than the network's median "
+            "in the %(period)s"
+        )
+    else:
+        text = _(
+            "Nights here were on average %(value)s cooler than the network's median "
+            "in the %(period)s"
+        )
+    return text % {"value": value_text, "period": period}
+
+
+def _per_sensor(template):
+    def sentence(value_text: str, value: float, period: str) -> str:
+        return template % {"value": value_text, "period": period}
+
+    return sentence
+
+
 MEASURES = [
     _m(
         "sensor_count",
@@ -55,6 +77,7 @@ MEASURES = [
         worse="higher",
         criterion=HEAT,
         headline=True,
+        sentence=_night_warmth,
     ),
     _m(
         "tropical_nights",
@@ -64,6 +87,9 @@ MEASURES = [
         worse="higher",
         criterion=HEAT,
         say=_nights,
+        sentence=_per_sensor(
+            _("A sensor here counted on average %(value)s of 20 °C or warmer in the %(period)s")
+        ),
     ),
     _m(
         "summer_days",
@@ -83,6 +109,9 @@ MEASURES = [
         decimals=0,
         criterion=HEAT,
         say=_hours,
+        sentence=_per_sensor(
+            _("A sensor here measured on average %(value)s of 30 °C or more in the %(period)s")
+        ),
     ),
     _m(
         "wet_feet_hours",
@@ -93,6 +122,9 @@ MEASURES = [
         decimals=0,
         criterion=WETNESS,
         say=_hours,
+        sentence=_per_sensor(
+            _("Standing water was found here for %(value)s per sensor in the %(period)s")
+        ),
     ),
     _m(
         "soil_moisture",

@@ -1,4 +1,4 @@
-"""Pagination of the API: a page size that is not a whole number in range is a 400 naming it."""
+"""Pagination of the API: a page size out of range or an empty page is a 400 naming it."""
 
 from __future__ import annotations
 
@@ -32,6 +32,13 @@ class StrictPageSizeMixin:
                 }
             )
         return size
+
+    def get_page_number(self, request, paginator):
+        # DRF reads an empty ?page= as page 1; the schema says a page is a number from 1,
+        # so a client that sends an empty one has a bug it should hear about.
+        if request.query_params.get(self.page_query_param) == "":
+            raise ValidationError({self.page_query_param: [_("Give a page number from 1.")]})
+        return super().get_page_number(request, paginator)
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         parameters = super().get_schema_operation_parameters(view)

@@ -1,5 +1,6 @@
 """The public challenge list and page, as each role sees them."""
 
+import html
 import json
 import re
 
@@ -344,17 +345,36 @@ def test_evidence_is_said_in_sentences_for_the_period_named_on_the_page(as_role,
     text = as_role("anonymous").get(detail_url(figures)).content.decode()
 
     assert season.key == "season-2026"
-    evidence = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text))
+    evidence = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)))
     assert "Sensor figures for: warm season 2026" in evidence
-    assert "Night warmth here: 0.7 °C in the warm season 2026" in evidence
+    assert (
+        "Nights here were on average 0.7 °C warmer than the network's median "
+        "in the warm season 2026"
+    ) in evidence
     assert "from 11 measuring points of the sensor network" in evidence
-    assert "Tropical nights here: 12.0 nights" in evidence
+    assert "A sensor here counted on average 12.0 nights of 20 °C or warmer" in evidence
     # The criterion's headline figure first, whatever the rows' names.
-    assert evidence.index("Night warmth here") < evidence.index("Hours of 30 °C or more here: 14")
+    assert evidence.index("Nights here") < evidence.index(
+        "A sensor here measured on average 14 hours of 30 °C or more"
+    )
     assert "Higher is worse." in evidence
     # The survey signal beside it; and how fresh each source's figures are.
     assert "Residents naming this theme: 0.40" in evidence
     assert re.search(r"Sensor network: computed", evidence)
+
+
+@time_machine.travel("2027-02-10 12:00 +01:00")
+def test_a_cool_place_is_said_to_be_cooler_not_minus_warmer(as_role, challenges):
+    challenge = challenges["open"]
+    evidence_row(
+        challenge=challenge, source="sensors", name="night_anomaly", value=-0.4, details={"n": 5}
+    )
+
+    text = as_role("anonymous").get(detail_url(challenge)).content.decode()
+
+    evidence = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)))
+    assert "Nights here were on average 0.4 °C cooler than the network's median" in evidence
+    assert "-0.4" not in evidence
 
 
 def test_another_period_can_be_chosen(as_role, figures):

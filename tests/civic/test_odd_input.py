@@ -296,6 +296,14 @@ def test_a_page_size_out_of_range_is_a_400_naming_it(api, size):
     assert "1000" in response.json()["page_size"][0]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/areas/", "/api/v1/concerns/", "/api/v1/challenges/"])
+def test_an_empty_page_number_is_a_400_naming_it_not_the_first_page(api, path):
+    response = api.get(path, {"page": ""})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["page"]
+
+
 def test_a_page_size_in_range_sizes_the_page(api, heat, municipality):
     ConcernFactory.create_batch(3, theme=heat, status="published")
 
