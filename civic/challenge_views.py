@@ -16,9 +16,11 @@ from django.views.decorators.http import require_POST
 
 from civic import challenge_parts, grouping, periods, selectors, services, workflow
 from civic.api.filters import ChallengeFilter
+from civic.api.pagination import WHOLE_NUMBER
 from civic.evidence import evidence_freshness
 from civic.forms import ChallengeForm, GroupingForm, TransitionForm, UnlinkForm
 from civic.models import Area, Challenge, Concern
+from civic.models.concerns import PUBLIC_CONCERN_STATUSES
 from civic.roles import COUNCIL, is_staff_member, user_has_any_role
 
 PAGE_SIZE = 25
@@ -362,7 +364,8 @@ def grouping_page(request: HttpRequest) -> HttpResponse:
         .select_related("theme")
         .order_by("title", "pk")
     )
-    selected = {int(v) for v in request.POST.getlist("concerns") if v.isdigit()}
+    # ASCII digits only: str.isdigit() accepts "²", which int() refuses.
+    selected = {int(v) for v in request.POST.getlist("concerns") if WHOLE_NUMBER.fullmatch(v)}
     return render(
         request,
         "civic/grouping.html",
@@ -416,7 +419,7 @@ def _grouping_post(request) -> tuple[HttpResponse | None, dict[str, str]]:
     action = data["action"]
     try:
         if action == "duplicate":
-            return _close_duplicate(request, data), {}
+            return _close_duplicate(request, data)
         if not ids:
             return None, {"concerns": _("Select at least one concern.")}
         concerns = list(Concern.objects.filter(pk__in=ids))
@@ -451,9 +454,17 @@ def _grouping_post(request) -> tuple[HttpResponse | None, dict[str, str]]:
     return redirect("civic:challenge_detail", pk=challenge.pk), {}
 
 
-def _close_duplicate(request, data) -> HttpResponse:
-    concern = get_object_or_404(Concern, pk=(data["concerns"] or [0])[0])
+def _close_duplicate(request, data) -> tuple[HttpResponse | None, dict[str, str]]:
+    if len(data["concerns"]) != 1:
+        return None, {"concerns": _("Select the one concern to close as a duplicate.")}
+    concern = get_object_or_404(Concern, pk=data["concerns"][0])
     original = data["original"]
+    # The note reaches the concern's author: it may name only a public concern, not itself.
+    if original is not None and (
+        original == concern.pk
+        or not Concern.objects.filter(pk=original, status__in=PUBLIC_CONCERN_STATUSES).exists()
+    ):
+        return None, {"original": _("Name another published concern as the original.")}
     note = _("Closed as a duplicate of concern #%(id)s.") % {"id": original} if original else ""
     workflow.transition(
         concern,
@@ -463,4 +474,4 @@ def _close_duplicate(request, data) -> HttpResponse:
         changes={"outcome": Concern.Outcome.DUPLICATE},
     )
     messages.success(request, _("Concern #%(id)s was closed as a duplicate.") % {"id": concern.pk})
-    return redirect(reverse("civic:grouping"))
+    return redirect(reverse("civic:grouping")), {}

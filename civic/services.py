@@ -429,7 +429,14 @@ def challenge_unlink_concern(
             reason=reason,
         )
         if locked.status == Concern.Status.LINKED and not locked.challenges.exists():
-            workflow.transition(locked, Concern.Status.PUBLISHED, actor=actor, note=reason)
+            # The reason stays in the officers' record (it may name another resident's
+            # concern); the author's history and message get a neutral note.
+            workflow.transition(
+                locked,
+                Concern.Status.PUBLISHED,
+                actor=actor,
+                note=_("Taken out of the challenge by an officer; it stays published."),
+            )
         _changed_after_commit(locked_challenge, [locked.pk], "unlink")
     return change
 

@@ -385,6 +385,10 @@ def _public_challenge_of(concern: Concern) -> Challenge | None:
 
 def _concern_message(event: WorkflowEvent) -> str:
     concern = event.subject
+    if event.from_state == Concern.Status.LINKED and event.to_state == Concern.Status.PUBLISHED:
+        return gettext(
+            "Your concern #%(id)s is no longer part of a challenge; it stays published on the map."
+        ) % {"id": concern.pk}
     if event.to_state == Concern.Status.LINKED:
         challenge = _public_challenge_of(concern)
         if challenge is None:
@@ -403,6 +407,8 @@ def _concern_message(event: WorkflowEvent) -> str:
 
 
 def _concern_note(event: WorkflowEvent) -> str:
+    if event.from_state == Concern.Status.LINKED and event.to_state == Concern.Status.PUBLISHED:
+        return ""  # the message says it, in the reader's language
     if event.to_state == Concern.Status.LINKED:
         challenge = _public_challenge_of(event.subject)
         # The link's own note ("Linked to challenge …") says what the message says.

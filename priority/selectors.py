@@ -67,9 +67,16 @@ def council_themes_in_force() -> CouncilThemesVersion | None:
 
 
 def council_theme_ids() -> set[int] | None:
-    """The council's priority themes in force; None while it never marked any."""
+    """The council's priority themes in force; None while none are marked.
+
+    A version with no themes (an administrator cleared them) is "no council
+    priorities": alignment is then missing for every challenge, not 0 for all,
+    which would lower each score by its weight (most where few criteria have data).
+    """
     version = council_themes_in_force()
-    return None if version is None else {t.pk for t in version.themes.all()}
+    if version is None:
+        return None
+    return {t.pk for t in version.themes.all()} or None
 
 
 def council_themes_history() -> list[CouncilThemesVersion]:

@@ -313,57 +313,48 @@ def _lines_copy(rows) -> None:
 def snapshot_record(*, challenge: Challenge, event: WorkflowEvent) -> Snapshot:
     """Record the challenge's score and breakdown as the move to *prioritised* is made.
 
-    Runs inside the transition's transaction. Uses the stored score for the
-    default period; without one (the recompute has not run yet) it computes
-    the ranking for that period now. A challenge with no score at all still
-    gets a snapshot that says so (value NULL, no lines).
+    Runs inside the transition's transaction and computes the ranking of the
+    default period afresh (the stored scores may lag behind a link or a weights
+    version made a moment ago). A challenge with no score at all still gets a
+    snapshot that says so (value NULL, no lines).
     """
     period = selectors.ranking_default_period()
-    score = (
-        Score.objects.filter(challenge=challenge, period=period)
-        .select_related("weights")
-        .prefetch_related("criteria")
-        .first()
+    # Always computed now, in the move's transaction: the stored scores wait for the
+    # debounced recompute, so a link or a weights version just made would be missing.
+    version = selectors.weights_in_force()
+    computed = scoring.scores_compute(
+        challenges=scoring.ranked_challenges(),
+        period=period,
+        to_date=EvidencePeriod.objects.filter(key=TO_DATE_KEY).first(),
+        weights=selectors.weights_values(version),
+        council_theme_ids=selectors.council_theme_ids(),
     )
-    if score is not None:
-        rank, count = selectors.rank_of(challenge.pk, period)
-        breakdown = [_frozen_line(row) for row in score.criteria.all()]
-        values = (score.value, score.equal_value, score.weights, score.criteria_present)
+    mine = computed.get(challenge.pk)
+    count = len(computed)
+    if mine is None:
+        rank, breakdown, values = None, [], (None, None, version, 0)
     else:
-        version = selectors.weights_in_force()
-        computed = scoring.scores_compute(
-            challenges=scoring.ranked_challenges(),
-            period=period,
-            to_date=EvidencePeriod.objects.filter(key=TO_DATE_KEY).first(),
-            weights=selectors.weights_values(version),
-            council_theme_ids=selectors.council_theme_ids(),
+        ordered = sorted(
+            computed, key=lambda cid: selectors.score_order_key(computed[cid].value, cid)
         )
-        mine = computed.get(challenge.pk)
-        count = len(computed)
-        if mine is None:
-            rank, breakdown, values = None, [], (None, None, version, 0)
-        else:
-            ordered = sorted(
-                computed, key=lambda cid: selectors.score_order_key(computed[cid].value, cid)
-            )
-            order = selectors.order_with_overrides(
-                ordered, selectors.overrides_in_force(list(computed))
-            )
-            rank = order.index(challenge.pk) + 1
-            breakdown = [
-                {
-                    "criterion": line.criterion,
-                    "raw": line.raw,
-                    "normalised": line.normalised,
-                    "weight": line.weight,
-                    "contribution": line.contribution,
-                    "period_id": line.period_id,
-                    "missing": line.missing,
-                    "details": line.details,
-                }
-                for line in mine.lines
-            ]
-            values = (mine.value, mine.equal_value, version, mine.present)
+        order = selectors.order_with_overrides(
+            ordered, selectors.overrides_in_force(list(computed))
+        )
+        rank = order.index(challenge.pk) + 1
+        breakdown = [
+            {
+                "criterion": line.criterion,
+                "raw": line.raw,
+                "normalised": line.normalised,
+                "weight": line.weight,
+                "contribution": line.contribution,
+                "period_id": line.period_id,
+                "missing": line.missing,
+                "details": line.details,
+            }
+            for line in mine.lines
+        ]
+        values = (mine.value, mine.equal_value, version, mine.present)
     value, equal_value, weights, present = values
     return Snapshot.objects.create(
         challenge=challenge,

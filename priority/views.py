@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,9 @@ from civic.models import Challenge, EvidencePeriod, Theme
 from civic.roles import ADMIN, COUNCIL, is_staff_member, user_has_role
 from priority import selectors, services
 from priority.criteria import CRITERIA
+
+# ASCII digits only: str.isdigit() accepts "²", which int() then refuses (a 500).
+WHOLE_NUMBER = re.compile(r"[0-9]+")
 
 
 def _may_read(user) -> bool:
@@ -31,11 +35,8 @@ def _readers_only(request) -> None:
 
 
 def challenge_url(pk: int) -> str:
-    """The challenge's public page, when the core has one."""
-    try:
-        return reverse("civic:challenge_detail", args=[pk])
-    except NoReverseMatch:
-        return ""
+    """The challenge's public page."""
+    return reverse("civic:challenge_detail", args=[pk])
 
 
 def _freshness_summary(ids: list[int], period) -> list[dict]:
@@ -150,7 +151,9 @@ def _weights_page(request, *, errors: dict | None = None, posted: dict | None = 
             "rows": form_rows,
             "history": history,
             "errors": errors,
-            "general_errors": errors.get("weights", []) + errors.get("note", []),
+            "general_errors": errors.get("weights", [])
+            + errors.get("note", [])
+            + errors.get("themes", []),
             "note": (posted or {}).get("note", ""),
             "is_officer": is_staff_member(request.user),
             "is_admin": user_has_role(request.user, ADMIN),
@@ -202,8 +205,14 @@ def council_themes(request):
     """An administrator marks the council's priority themes (a new, audited version)."""
     if not user_has_role(request.user, ADMIN):
         raise PermissionDenied
-    ids = [v for v in request.POST.getlist("themes") if v.isdigit()]
+    posted = request.POST.getlist("themes")
+    ids = [int(v) for v in posted if WHOLE_NUMBER.fullmatch(v)]
     chosen = list(Theme.objects.filter(pk__in=ids))
+    if len(ids) != len(posted) or len(chosen) != len(set(ids)):
+        # A theme that is not one of ours is refused, not silently dropped.
+        return _weights_page(
+            request, errors={"themes": [_("Choose themes from the list.")]}, status=400
+        )
     try:
         services.council_themes_set(
             actor=request.user, themes=chosen, note=request.POST.get("note", "")
@@ -226,7 +235,7 @@ def override(request, pk: int):
             services.override_withdraw(actor=request.user, challenge=challenge, reason=reason)
         else:
             text = request.POST.get("position", "").strip()
-            position = int(text) if text.isdigit() else None
+            position = int(text) if WHOLE_NUMBER.fullmatch(text) else None
             services.override_set(
                 actor=request.user, challenge=challenge, position=position, reason=reason
             )

@@ -227,3 +227,23 @@ def test_a_duplicate_is_closed_in_one_click_through_the_workflow(
     from civic.selectors import history_of
 
     assert history_of(copy).last().note == f"Closed as a duplicate of concern #{original.pk}."
+
+
+def test_closing_a_duplicate_names_only_another_public_concern(client, officer, heat):
+    """The note reaches the author: an unpublished or the same concern is refused."""
+    from civic.models import Concern
+
+    newer = ConcernFactory(theme=heat, status="published")
+    unpublished = ConcernFactory(theme=heat, status="submitted")
+    client.force_login(officer)
+
+    for original in (newer.pk, unpublished.pk):
+        response = client.post(
+            "/grouping/",
+            {"action": "duplicate", "concerns": [newer.pk], "original": original},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        assert response.status_code == 400
+        assert "Name another published concern as the original." in response.content.decode()
+    newer.refresh_from_db()
+    assert newer.status == Concern.Status.PUBLISHED

@@ -142,3 +142,31 @@ def test_the_score_fact_for_lists_is_one_query(ranked, django_assert_num_queries
 
     assert values[999_999] is None
     assert values[ranked.hot.pk] > values[ranked.wet.pk] > values[ranked.plain.pk]
+
+
+@pytest.mark.parametrize("value", ["²", "abc", "99999999"])
+def test_a_council_theme_that_is_not_ours_is_a_400_naming_themes(client, admin_user, heat, value):
+    from priority.models import CouncilThemesVersion
+
+    client.force_login(admin_user)
+
+    response = client.post(
+        "/priority/council-themes/", {"themes": [str(heat.pk), value]}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 400
+    assert "Choose themes from the list." in response.content.decode()
+    assert not CouncilThemesVersion.objects.exists()
+
+
+def test_an_override_position_in_other_digits_is_a_400_not_a_crash(client, ranked, officer):
+    from priority.models import Override
+
+    client.force_login(officer)
+
+    response = client.post(
+        f"/priority/overrides/{ranked.plain.pk}/", {"position": "²", "reason": "Motie"}
+    )
+
+    assert response.status_code == 400
+    assert not Override.objects.exists()

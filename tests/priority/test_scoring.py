@@ -37,6 +37,17 @@ def test_a_missing_criterion_is_shown_missing_and_the_score_comes_from_the_other
     assert sum(line.contribution for line in present) == pytest.approx(hot.value)
 
 
+def test_council_themes_cleared_make_alignment_missing_not_zero(ranked, admin_user, heat):
+    services.council_themes_set(actor=admin_user, themes=[heat])
+    services.council_themes_set(actor=admin_user, themes=[], note="Nieuwe coalitie")
+    services.scores_recompute()
+
+    score, lines = lines_of(ranked.plain)
+    assert lines["alignment"].missing and lines["alignment"].contribution is None
+    # Only residents is left: 0 of 0..6, so 0, not a score pulled down by a 0 alignment.
+    assert score.criteria_present == 1
+
+
 def test_a_council_theme_makes_alignment_present_for_everyone(ranked, admin_user, heat):
     services.council_themes_set(actor=admin_user, themes=[heat], note="Coalitieakkoord")
     services.scores_recompute()

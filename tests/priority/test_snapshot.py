@@ -96,3 +96,26 @@ def test_the_public_panel_shows_the_snapshot(ranked, officer, client):
     assert 'data-criterion="heat"' in html
     draft = ChallengeFactory(status=Challenge.Status.DRAFT)
     assert panel_context(draft, request, None) == {"draft": True}
+
+
+def test_the_snapshot_uses_the_weights_set_a_moment_ago_not_the_stored_scores(ranked, officer):
+    services.scores_recompute()
+    heat_only = {
+        "heat": 9,
+        "wetness": 0,
+        "residents": 0,
+        "survey": 0,
+        "vulnerability": 0,
+        "alignment": 0,
+    }
+    # The debounced recompute has not run yet (it runs after commit): the stored
+    # scores still follow the old weights.
+    version = services.weights_version_create(actor=officer, weights=heat_only)
+
+    workflow.transition(ranked.wet, Challenge.Status.PRIORITISED, actor=officer)
+
+    snapshot = Snapshot.objects.get(challenge=ranked.wet)
+    assert snapshot.weights == version
+    lines = {line["criterion"]: line for line in snapshot.breakdown}
+    # Under heat-only weights the wet challenge's wetness contributes nothing.
+    assert lines["wetness"]["contribution"] == 0
