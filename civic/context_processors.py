@@ -26,6 +26,24 @@ def roles(request) -> dict:
 
 
 def menu(request) -> dict:
-    """The main menu entries this user may open (civic.menu), computed when a page shows them."""
+    """The main menu entries this user may open (civic.menu), computed when a page shows them.
+
+    `menu_runs` gives them as runs of one group, in order: the officers' work pages
+    (five or more) fold into one "Work" entry so the menu stays two lines on a phone.
+    """
     user = getattr(request, "user", None)
-    return {"menu_items": SimpleLazyObject(lambda: menu_for(user, path=request.path))}
+    items = SimpleLazyObject(lambda: menu_for(user, path=request.path))
+
+    def runs() -> list[dict]:
+        found: list[dict] = []
+        for item in items:
+            group = item.item.group
+            if found and found[-1]["group"] == group and group:
+                found[-1]["items"].append(item)
+            else:
+                found.append({"group": group, "items": [item]})
+        for run in found:
+            run["current"] = any(i.current for i in run["items"])
+        return found
+
+    return {"menu_items": items, "menu_runs": SimpleLazyObject(runs)}

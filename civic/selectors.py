@@ -473,14 +473,40 @@ def challenge_history(*, challenge: Challenge, user) -> list[HistoryLine]:
         lines.append(
             HistoryLine(event.at, text[:1].upper() + text[1:], event.note if staff else "")
         )
-    changes = ChallengeConcernChange.objects.filter(challenge=challenge).select_related("concern")
+    changes = (
+        ChallengeConcernChange.objects.filter(challenge=challenge)
+        .select_related("concern")
+        .order_by("at", "id")
+    )
+    # Concerns linked together (one selection, within a minute) make one line, so
+    # grouping 40 concerns does not bury the challenge's steps.
+    batches: list[list] = []
     for change in changes:
-        public = change.concern.status in PUBLIC_CONCERN_STATUSES
-        what = _("concern #%(id)s") % {"id": change.concern_id} if public else _("a concern")
-        if change.action == ChallengeConcernChange.Action.LINK:
-            text = _("An officer linked %(what)s.") % {"what": what}
+        last = batches[-1][-1] if batches else None
+        together = (
+            last is not None
+            and change.action == last.action == ChallengeConcernChange.Action.LINK
+            and (change.at - last.at).total_seconds() < 60
+        )
+        if together:
+            batches[-1].append(change)
         else:
-            text = _("An officer unlinked %(what)s.") % {"what": what}
+            batches.append([change])
+    for batch in batches:
+        change = batch[0]
+        public = [c.concern_id for c in batch if c.concern.status in PUBLIC_CONCERN_STATUSES]
+        if change.action == ChallengeConcernChange.Action.LINK and len(batch) > 1:
+            text = ngettext(
+                "An officer linked %(n)s concerns: %(ids)s.",
+                "An officer linked %(n)s concerns: %(ids)s.",
+                len(batch),
+            ) % {"n": len(batch), "ids": ", ".join(f"#{pk}" for pk in public) or _("none public")}
+        else:
+            what = _("concern #%(id)s") % {"id": change.concern_id} if public else _("a concern")
+            if change.action == ChallengeConcernChange.Action.LINK:
+                text = _("An officer linked %(what)s.") % {"what": what}
+            else:
+                text = _("An officer unlinked %(what)s.") % {"what": what}
         lines.append(HistoryLine(change.at, text, change.reason if staff else ""))
     lines.sort(key=lambda line: line.at)
     return lines

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from civic.models import Challenge, EvidencePeriod, User
 from civic.periods import period_default, period_label, periods_with_data
 from civic.roles import ADMIN, COUNCIL, OFFICER, user_roles
-from priority.criteria import BY_KEY, equal_weights, raw_text
+from priority.criteria import BY_KEY, CRITERIA, equal_weights, raw_text
 from priority.models import CouncilThemesVersion, Override, Score, ScoreCriterion, WeightsVersion
 
 # The role a change is shown under (a person's name stays with the audit trail in the admin).
@@ -145,7 +145,13 @@ class Entry:
     def why(self) -> list[dict[str, Any]]:
         """The criteria that gave most points, largest first (at most three)."""
         present = [line for line in self.lines if not line["missing"] and line["contribution"]]
-        return sorted(present, key=lambda line: -line["contribution"])[:3]
+        # Equal points (to what a page shows) keep the criteria's own order, heat first,
+        # so float noise does not decide which of two equal reasons is named.
+        order = {c.key: i for i, c in enumerate(CRITERIA)}
+        return sorted(
+            present,
+            key=lambda line: (-round(line["contribution"], 1), order.get(line["criterion"], 99)),
+        )[:3]
 
     @property
     def missing(self) -> list[dict[str, Any]]:

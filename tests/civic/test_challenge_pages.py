@@ -250,7 +250,9 @@ def test_no_name_reaches_the_page(as_role, challenges, role, resident, officer):
     # The history says "an officer", never which one (the officer sees their own name in the menu).
     history = re.search(r'id="challenge-history".*?</section>', text, re.S)[0]
     assert officer.username not in history
-    assert "An officer linked concern #" in history
+    # Concerns linked in one go make one line, naming the public ones by number.
+    public = ", ".join(f"#{c.pk}" for c in sorted(challenges["public"], key=lambda c: c.pk))
+    assert f"An officer linked {len(challenges['public'])} concerns: {public}." in history
 
 
 @pytest.mark.parametrize("role", ["anonymous", "resident"])

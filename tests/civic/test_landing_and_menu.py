@@ -255,3 +255,16 @@ def test_the_moderation_queue_links_to_the_officers_other_work(client, officer):
         "/sensors/upload/",
         "/priority/weights/",
     ]
+
+
+def test_the_officers_work_pages_fold_into_one_work_entry(client, officer, resident):
+    client.force_login(officer)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    folded = re.search(r'<li class="menu-group">\s*<details>(.*?)</details>', html, re.S)
+    assert folded and "<summary>Work</summary>" in folded.group(1)
+    links = re.findall(r'<a href="([^"]+)"', folded.group(1))
+    assert links[0] == "/moderation/" and "/priority/weights/" in links
+
+    client.force_login(resident)
+    assert 'class="menu-group"' not in client.get("/").content.decode()
