@@ -10,12 +10,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class WeightsVersion(models.Model):
-    """One version of the score's weights, set by an officer; the newest is in force."""
+class Version(models.Model):
+    """An append-only version: its number, who set it, when and why; the newest is in force."""
 
     number = models.PositiveIntegerField(_("version"), unique=True)
-    # {criterion key: weight ≥ 0}; every criterion of priority.criteria, not all zero.
-    weights = models.JSONField(_("weights"))
     note = models.TextField(_("note"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -27,35 +25,34 @@ class WeightsVersion(models.Model):
     created_at = models.DateTimeField(_("set at"), auto_now_add=True)
 
     class Meta:
+        abstract = True
+        ordering = ["-number"]
+
+
+class WeightsVersion(Version):
+    """One version of the score's weights, set by an officer; the newest is in force."""
+
+    # {criterion key: weight ≥ 0}; every criterion of priority.criteria, not all zero.
+    weights = models.JSONField(_("weights"))
+
+    class Meta(Version.Meta):
         verbose_name = _("weights version")
         verbose_name_plural = _("weights versions")
-        ordering = ["-number"]
 
     def __str__(self) -> str:
         return str(_("weights version %(number)s") % {"number": self.number})
 
 
-class CouncilThemesVersion(models.Model):
+class CouncilThemesVersion(Version):
     """The themes the council marked as its priorities (coalition agreement); newest in force."""
 
-    number = models.PositiveIntegerField(_("version"), unique=True)
     themes = models.ManyToManyField(
         "civic.Theme", related_name="+", blank=True, verbose_name=_("themes")
     )
-    note = models.TextField(_("note"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("set by"),
-    )
-    created_at = models.DateTimeField(_("set at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Version.Meta):
         verbose_name = _("council priority themes")
         verbose_name_plural = _("council priority themes")
-        ordering = ["-number"]
 
     def __str__(self) -> str:
         return str(_("council priorities version %(number)s") % {"number": self.number})
