@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -90,11 +100,43 @@ def decisions_of(intervention: Intervention) -> QuerySet[Decision]:
     return Decision.objects.filter(intervention=intervention).order_by("recorded_at", "id")
 
 
-def public_history(intervention: Intervention) -> QuerySet[WorkflowEvent]:
-    """The audit trail as the public reads it: states, dates and notes; never who."""
-    return (
-        history_of(intervention).select_related(None).only("from_state", "to_state", "note", "at")
+# Moves whose note is the council's public word: a decision's motivation, a reopen's reason.
+# Every other note (not taken up, back to review, ...) is an officer's working note.
+_DECIDED = (S.AGREED, S.DECLINED, S.DEFERRED)
+PUBLIC_NOTE = Q(to_state__in=_DECIDED) | Q(
+    from_state__in=(S.AGREED, S.DECLINED), to_state=S.AWAITING_DECISION
+)
+
+
+def notes_all_visible(intervention: Intervention, user) -> bool:
+    """Officers, and the resident who proposed it, read every note of a proposal's history."""
+    if is_staff_member(user):
+        return True
+    return bool(user and user.is_authenticated and intervention.proposer_id == user.pk)
+
+
+def public_history(intervention: Intervention, *, user) -> list[WorkflowEvent]:
+    """The audit trail as `user` may read it: states and dates; never who.
+
+    Notes only of the council's public moves, unless `user` reads them all (see above).
+    """
+    events = list(
+        history_of(intervention)
+        .select_related(None)
+        .only("from_state", "to_state", "note", "at")
+        .annotate(
+            note_public=Case(
+                When(PUBLIC_NOTE, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
     )
+    if not notes_all_visible(intervention, user):
+        for event in events:
+            if not event.note_public:
+                event.note = ""  # the page's copy only: never saved
+    return events
 
 
 def is_supporter(intervention: Intervention, user) -> bool:

@@ -102,7 +102,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     comments = _threaded(comments)
     labels = dict(S.choices)
-    history = list(selectors.public_history(intervention))
+    history = selectors.public_history(intervention, user=user)
     for event in history:
         event.to_label = labels.get(event.to_state, event.to_state)
     moves = [
