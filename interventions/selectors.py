@@ -30,9 +30,9 @@ S = Intervention.Status
 INTERNAL_STATUSES = (S.PROPOSED, S.UNDER_REVIEW, S.NOT_TAKEN_UP, S.WITHDRAWN)
 
 # The challenge's pipeline stage each status reports (civic.challenge_parts: prioritised is 20).
-# A proposal nobody has reviewed yet, and one that went nowhere, do not advance it.
+# The stage is public, so only public statuses count: a proposal still under review is
+# the officers' business and one that went nowhere does not advance it.
 STAGES = {
-    S.UNDER_REVIEW: Stage("proposal", _("proposal"), 30),
     S.IN_CONSULTATION: Stage("consultation", _("in consultation"), 40),
     S.AWAITING_DECISION: Stage("awaiting_decision", _("awaiting decision"), 50),
     S.AGREED: Stage("agreed", _("intervention agreed"), 60),
