@@ -40,6 +40,9 @@ COUNCIL_ONLY = frozenset({COUNCIL})
 # Steps every stakeholder of the challenge hears of (the others only reach the proposer).
 PUBLIC_STEPS = frozenset({S.IN_CONSULTATION, S.AGREED, S.DECLINED, S.DEFERRED})
 DECIDED = frozenset({S.AGREED, S.DECLINED, S.DEFERRED})
+# Only a decision the council took can be reopened (by the council); a deferred proposal
+# goes back on the agenda by an officer's hand, and no decision is reopened by that.
+REOPENED_FROM = frozenset({S.AGREED, S.DECLINED})
 
 PROPOSALS_KIND = "proposals"
 COMMENTS_KIND = "comments"
@@ -78,13 +81,32 @@ def _page(intervention: Intervention) -> str:
     return reverse("interventions:detail", args=[intervention.pk])
 
 
+def _reaches_stakeholders(event: WorkflowEvent) -> bool:
+    """Public steps, a reopened decision and a deferred proposal back on the council's agenda."""
+    back = event.from_state in DECIDED and event.to_state == S.AWAITING_DECISION
+    return event.to_state in PUBLIC_STEPS or back
+
+
+def _councils_move(event: WorkflowEvent) -> bool:
+    """A decision, or the council reopening one: its note is the council's public word."""
+    return event.to_state in DECIDED or (
+        event.from_state in REOPENED_FROM and event.to_state == S.AWAITING_DECISION
+    )
+
+
+def _intervention_note(event: WorkflowEvent) -> str:
+    """An officer's note reaches the proposer, never every stakeholder (as on the page)."""
+    if _reaches_stakeholders(event) and not _councils_move(event):
+        return ""
+    return event.note
+
+
 def _intervention_recipients(event: WorkflowEvent) -> list[tuple]:
     """At public steps the challenge's stakeholders and supporters; always the proposer."""
     intervention: Intervention = event.subject
     link = _page(intervention)
     users = {}
-    reopened = event.from_state in DECIDED and event.to_state == S.AWAITING_DECISION
-    if event.to_state in PUBLIC_STEPS or reopened:
+    if _reaches_stakeholders(event):
         for user in stakeholders_of(intervention.challenge):
             users[user.pk] = user
         for user in get_user_model().objects.filter(
@@ -114,11 +136,19 @@ def _intervention_message(event: WorkflowEvent) -> str:
             "The council has decided on the proposal “%(title)s” for the challenge "
             "“%(challenge)s”: %(outcome)s."
         ) % {**names, "outcome": _state_label(event.to_state)}
-    if event.from_state in DECIDED:
+    if event.to_state == S.AWAITING_DECISION and event.from_state in REOPENED_FROM:
         return (
             gettext(
                 "The council has reopened its decision on the proposal “%(title)s” for the "
                 "challenge “%(challenge)s”; a new decision will follow."
+            )
+            % names
+        )
+    if event.to_state == S.AWAITING_DECISION and event.from_state == S.DEFERRED:
+        return (
+            gettext(
+                "The deferred proposal “%(title)s” for the challenge “%(challenge)s” is back on "
+                "the council's agenda; a decision will follow."
             )
             % names
         )
@@ -131,6 +161,7 @@ def _intervention_message(event: WorkflowEvent) -> str:
 INTERVENTION_NOTIFIER = Notifier(
     recipients=_intervention_recipients,
     message=_intervention_message,
+    note=_intervention_note,
     mail_subject=_("Update on a proposal for your neighbourhood"),
     kind=PROPOSALS_KIND,
 )
