@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -175,9 +177,14 @@ def new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     public = challenges_visible_to(user=request.user).filter(status__in=services.PUBLIC_CHALLENGE)
     raw = request.GET.get("challenge") or request.POST.get("challenge") or ""
-    challenge = get_object_or_404(public, pk=int(raw)) if raw.isdigit() else None
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    well_formed = re.fullmatch(r"[0-9]+", raw) is not None
+    challenge = get_object_or_404(public, pk=int(raw)) if well_formed else None
     form = InterventionForm(request.POST or None)
-    if request.method == "POST" and challenge is None:
+    link_error = None
+    if raw and not well_formed:
+        link_error = _("The challenge must be given by its number; choose it below.")
+    elif request.method == "POST" and challenge is None:
         form.is_valid()
         form.add_error(None, _("Choose the challenge this proposal is for."))
     elif request.method == "POST" and form.is_valid():
@@ -202,7 +209,9 @@ def new(request: HttpRequest) -> HttpResponse:
             "challenge": challenge,
             "challenges": [] if challenge else list(public.order_by("title")),
             "title": _("Propose an intervention"),
+            "link_error": link_error,
         },
+        status=400 if link_error else 200,
     )
 
 
