@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civic.challenge_parts import Stage
 from civic.models import Challenge, WorkflowEvent
-from civic.roles import is_staff_member
+from civic.roles import COUNCIL, is_staff_member, user_has_role
 from civic.selectors import history_of
 from interventions.models import Comment, Decision, Intervention
 
@@ -55,6 +55,12 @@ def interventions_visible_to(*, user) -> QuerySet[Intervention]:
     if user is not None and user.is_authenticated:
         public |= Q(proposer=user)
     return queryset.filter(public).order_by("-created_at", "-id")
+
+
+def decides_for_the_council(user) -> bool:
+    """Council members record and reopen decisions; not officers or administrators, even
+    when they also hold the council role (the issue keeps the two apart)."""
+    return user_has_role(user, COUNCIL) and not is_staff_member(user)
 
 
 def consultation_is_open(intervention: Intervention, *, today: date | None = None) -> bool:

@@ -129,7 +129,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_supporter": selectors.is_supporter(intervention, user),
         "may_support": consultation_open and user_has_role(user, RESIDENT),
         "may_comment": consultation_open and (staff or user_has_role(user, RESIDENT)),
-        "may_decide": intervention.status == S.AWAITING_DECISION and user_has_role(user, COUNCIL),
+        "may_decide": intervention.status == S.AWAITING_DECISION
+        and selectors.decides_for_the_council(user),
         "may_edit": _may_edit(intervention, user),
         "is_officer": staff,
         "comment_form": CommentForm(),
@@ -391,6 +392,10 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     intervention = _visible(request, pk)
     if not user_has_role(request.user, COUNCIL):
         raise PermissionDenied
+    if not selectors.decides_for_the_council(request.user):
+        raise PermissionDenied(
+            _("Officers and administrators do not record or reopen council decisions.")
+        )
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

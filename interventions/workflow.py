@@ -32,6 +32,7 @@ from civic.models import WorkflowEvent
 from civic.roles import COUNCIL, RESIDENT
 from civic.workflow import STAFF, Notifier, Transition, Workflow, register, transitioned
 from interventions.models import Comment, Decision, Intervention
+from interventions.selectors import decides_for_the_council
 
 S = Intervention.Status
 C = Comment.Status
@@ -51,6 +52,12 @@ COMMENTS_KIND = "comments"
 def _proposer_only(intervention: models.Model, actor) -> str | None:
     if intervention.proposer_id is None or intervention.proposer_id != actor.pk:
         return str(_("Only the resident who proposed it may withdraw this proposal."))
+    return None
+
+
+def _not_staff(intervention: models.Model, actor) -> str | None:
+    if not decides_for_the_council(actor):
+        return str(_("Officers and administrators do not record or reopen council decisions."))
     return None
 
 
@@ -169,7 +176,12 @@ INTERVENTION_NOTIFIER = Notifier(
 
 def _decision(outcome: str, label) -> Transition:
     return Transition(
-        S.AWAITING_DECISION, outcome, COUNCIL_ONLY, label, guard=_decided_by_council(outcome)
+        S.AWAITING_DECISION,
+        outcome,
+        COUNCIL_ONLY,
+        label,
+        guard=_decided_by_council(outcome),
+        rule=_not_staff,
     )
 
 
@@ -218,10 +230,20 @@ INTERVENTION_WORKFLOW = register(
             Transition(S.DEFERRED, S.UNDER_REVIEW, STAFF, _("Back to review"), requires_note=True),
             # A decision on the record is final unless a council member reopens it, saying why.
             Transition(
-                S.AGREED, S.AWAITING_DECISION, COUNCIL_ONLY, _("Reopen"), requires_note=True
+                S.AGREED,
+                S.AWAITING_DECISION,
+                COUNCIL_ONLY,
+                _("Reopen"),
+                requires_note=True,
+                rule=_not_staff,
             ),
             Transition(
-                S.DECLINED, S.AWAITING_DECISION, COUNCIL_ONLY, _("Reopen"), requires_note=True
+                S.DECLINED,
+                S.AWAITING_DECISION,
+                COUNCIL_ONLY,
+                _("Reopen"),
+                requires_note=True,
+                rule=_not_staff,
             ),
         ],
         notifier=INTERVENTION_NOTIFIER,
