@@ -5,13 +5,23 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civic.challenge_parts import Stage
 from civic.models import Challenge, WorkflowEvent
-from civic.roles import is_staff_member
+from civic.roles import COUNCIL, is_staff_member, user_has_role
 from civic.selectors import history_of
 from interventions.models import Comment, Decision, Intervention
 
@@ -20,9 +30,9 @@ S = Intervention.Status
 INTERNAL_STATUSES = (S.PROPOSED, S.UNDER_REVIEW, S.NOT_TAKEN_UP, S.WITHDRAWN)
 
 # The challenge's pipeline stage each status reports (civic.challenge_parts: prioritised is 20).
-# A proposal nobody has reviewed yet, and one that went nowhere, do not advance it.
+# The stage is public, so only public statuses count: a proposal still under review is
+# the officers' business and one that went nowhere does not advance it.
 STAGES = {
-    S.UNDER_REVIEW: Stage("proposal", _("proposal"), 30),
     S.IN_CONSULTATION: Stage("consultation", _("in consultation"), 40),
     S.AWAITING_DECISION: Stage("awaiting_decision", _("awaiting decision"), 50),
     S.AGREED: Stage("agreed", _("intervention agreed"), 60),
@@ -45,6 +55,12 @@ def interventions_visible_to(*, user) -> QuerySet[Intervention]:
     if user is not None and user.is_authenticated:
         public |= Q(proposer=user)
     return queryset.filter(public).order_by("-created_at", "-id")
+
+
+def decides_for_the_council(user) -> bool:
+    """Council members record and reopen decisions; not officers or administrators, even
+    when they also hold the council role (the issue keeps the two apart)."""
+    return user_has_role(user, COUNCIL) and not is_staff_member(user)
 
 
 def consultation_is_open(intervention: Intervention, *, today: date | None = None) -> bool:
@@ -90,11 +106,43 @@ def decisions_of(intervention: Intervention) -> QuerySet[Decision]:
     return Decision.objects.filter(intervention=intervention).order_by("recorded_at", "id")
 
 
-def public_history(intervention: Intervention) -> QuerySet[WorkflowEvent]:
-    """The audit trail as the public reads it: states, dates and notes; never who."""
-    return (
-        history_of(intervention).select_related(None).only("from_state", "to_state", "note", "at")
+# Moves whose note is the council's public word: a decision's motivation, a reopen's reason.
+# Every other note (not taken up, back to review, ...) is an officer's working note.
+_DECIDED = (S.AGREED, S.DECLINED, S.DEFERRED)
+PUBLIC_NOTE = Q(to_state__in=_DECIDED) | Q(
+    from_state__in=(S.AGREED, S.DECLINED), to_state=S.AWAITING_DECISION
+)
+
+
+def notes_all_visible(intervention: Intervention, user) -> bool:
+    """Officers, and the resident who proposed it, read every note of a proposal's history."""
+    if is_staff_member(user):
+        return True
+    return bool(user and user.is_authenticated and intervention.proposer_id == user.pk)
+
+
+def public_history(intervention: Intervention, *, user) -> list[WorkflowEvent]:
+    """The audit trail as `user` may read it: states and dates; never who.
+
+    Notes only of the council's public moves, unless `user` reads them all (see above).
+    """
+    events = list(
+        history_of(intervention)
+        .select_related(None)
+        .only("from_state", "to_state", "note", "at")
+        .annotate(
+            note_public=Case(
+                When(PUBLIC_NOTE, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
     )
+    if not notes_all_visible(intervention, user):
+        for event in events:
+            if not event.note_public:
+                event.note = ""  # the page's copy only: never saved
+    return events
 
 
 def is_supporter(intervention: Intervention, user) -> bool:

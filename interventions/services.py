@@ -22,7 +22,7 @@ from civic import workflow
 from civic.models import Challenge, User, WorkflowEvent
 from civic.roles import COUNCIL, RESIDENT, is_staff_member, user_has_role
 from interventions.models import Comment, CommentReport, Decision, Intervention, Support
-from interventions.selectors import consultation_is_open
+from interventions.selectors import consultation_is_open, decides_for_the_council
 
 S = Intervention.Status
 PUBLIC_CHALLENGE = (Challenge.Status.OPEN, Challenge.Status.PRIORITISED)
@@ -270,10 +270,15 @@ def decision_record(
 ) -> Decision:
     """A council member records the decision; the proposal moves to its outcome atomically.
 
-    Not awaiting a decision: 400; not a council member: 403; nothing written either way.
+    Not awaiting a decision: 400; not a council member, or also an officer or administrator:
+    403; nothing written either way.
     """
     if not user_has_role(actor, COUNCIL):
         raise PermissionDenied(_("Only council members record decisions."))
+    if not decides_for_the_council(actor):
+        raise PermissionDenied(
+            _("Officers and administrators do not record or reopen council decisions.")
+        )
     errors: dict[str, list[str]] = {}
     if outcome not in Decision.Outcome.values:
         errors["outcome"] = [

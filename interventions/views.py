@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -102,7 +104,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         )
     comments = _threaded(comments)
     labels = dict(S.choices)
-    history = list(selectors.public_history(intervention))
+    history = selectors.public_history(intervention, user=user)
     for event in history:
         event.to_label = labels.get(event.to_state, event.to_state)
     moves = [
@@ -127,7 +129,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_supporter": selectors.is_supporter(intervention, user),
         "may_support": consultation_open and user_has_role(user, RESIDENT),
         "may_comment": consultation_open and (staff or user_has_role(user, RESIDENT)),
-        "may_decide": intervention.status == S.AWAITING_DECISION and user_has_role(user, COUNCIL),
+        "may_decide": intervention.status == S.AWAITING_DECISION
+        and selectors.decides_for_the_council(user),
         "may_edit": _may_edit(intervention, user),
         "is_officer": staff,
         "comment_form": CommentForm(),
@@ -175,9 +178,14 @@ def new(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     public = challenges_visible_to(user=request.user).filter(status__in=services.PUBLIC_CHALLENGE)
     raw = request.GET.get("challenge") or request.POST.get("challenge") or ""
-    challenge = get_object_or_404(public, pk=int(raw)) if raw.isdigit() else None
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    well_formed = re.fullmatch(r"[0-9]+", raw) is not None
+    challenge = get_object_or_404(public, pk=int(raw)) if well_formed else None
     form = InterventionForm(request.POST or None)
-    if request.method == "POST" and challenge is None:
+    link_error = None
+    if raw and not well_formed:
+        link_error = _("The challenge must be given by its number; choose it below.")
+    elif request.method == "POST" and challenge is None:
         form.is_valid()
         form.add_error(None, _("Choose the challenge this proposal is for."))
     elif request.method == "POST" and form.is_valid():
@@ -202,7 +210,9 @@ def new(request: HttpRequest) -> HttpResponse:
             "challenge": challenge,
             "challenges": [] if challenge else list(public.order_by("title")),
             "title": _("Propose an intervention"),
+            "link_error": link_error,
         },
+        status=400 if link_error else 200,
     )
 
 
@@ -382,6 +392,10 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     intervention = _visible(request, pk)
     if not user_has_role(request.user, COUNCIL):
         raise PermissionDenied
+    if not selectors.decides_for_the_council(request.user):
+        raise PermissionDenied(
+            _("Officers and administrators do not record or reopen council decisions.")
+        )
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -32,6 +32,7 @@ from civic.models import WorkflowEvent
 from civic.roles import COUNCIL, RESIDENT
 from civic.workflow import STAFF, Notifier, Transition, Workflow, register, transitioned
 from interventions.models import Comment, Decision, Intervention
+from interventions.selectors import decides_for_the_council
 
 S = Intervention.Status
 C = Comment.Status
@@ -40,6 +41,9 @@ COUNCIL_ONLY = frozenset({COUNCIL})
 # Steps every stakeholder of the challenge hears of (the others only reach the proposer).
 PUBLIC_STEPS = frozenset({S.IN_CONSULTATION, S.AGREED, S.DECLINED, S.DEFERRED})
 DECIDED = frozenset({S.AGREED, S.DECLINED, S.DEFERRED})
+# Only a decision the council took can be reopened (by the council); a deferred proposal
+# goes back on the agenda by an officer's hand, and no decision is reopened by that.
+REOPENED_FROM = frozenset({S.AGREED, S.DECLINED})
 
 PROPOSALS_KIND = "proposals"
 COMMENTS_KIND = "comments"
@@ -48,6 +52,12 @@ COMMENTS_KIND = "comments"
 def _proposer_only(intervention: models.Model, actor) -> str | None:
     if intervention.proposer_id is None or intervention.proposer_id != actor.pk:
         return str(_("Only the resident who proposed it may withdraw this proposal."))
+    return None
+
+
+def _not_staff(intervention: models.Model, actor) -> str | None:
+    if not decides_for_the_council(actor):
+        return str(_("Officers and administrators do not record or reopen council decisions."))
     return None
 
 
@@ -78,13 +88,32 @@ def _page(intervention: Intervention) -> str:
     return reverse("interventions:detail", args=[intervention.pk])
 
 
+def _reaches_stakeholders(event: WorkflowEvent) -> bool:
+    """Public steps, a reopened decision and a deferred proposal back on the council's agenda."""
+    back = event.from_state in DECIDED and event.to_state == S.AWAITING_DECISION
+    return event.to_state in PUBLIC_STEPS or back
+
+
+def _councils_move(event: WorkflowEvent) -> bool:
+    """A decision, or the council reopening one: its note is the council's public word."""
+    return event.to_state in DECIDED or (
+        event.from_state in REOPENED_FROM and event.to_state == S.AWAITING_DECISION
+    )
+
+
+def _intervention_note(event: WorkflowEvent) -> str:
+    """An officer's note reaches the proposer, never every stakeholder (as on the page)."""
+    if _reaches_stakeholders(event) and not _councils_move(event):
+        return ""
+    return event.note
+
+
 def _intervention_recipients(event: WorkflowEvent) -> list[tuple]:
     """At public steps the challenge's stakeholders and supporters; always the proposer."""
     intervention: Intervention = event.subject
     link = _page(intervention)
     users = {}
-    reopened = event.from_state in DECIDED and event.to_state == S.AWAITING_DECISION
-    if event.to_state in PUBLIC_STEPS or reopened:
+    if _reaches_stakeholders(event):
         for user in stakeholders_of(intervention.challenge):
             users[user.pk] = user
         for user in get_user_model().objects.filter(
@@ -114,11 +143,19 @@ def _intervention_message(event: WorkflowEvent) -> str:
             "The council has decided on the proposal “%(title)s” for the challenge "
             "“%(challenge)s”: %(outcome)s."
         ) % {**names, "outcome": _state_label(event.to_state)}
-    if event.from_state in DECIDED:
+    if event.to_state == S.AWAITING_DECISION and event.from_state in REOPENED_FROM:
         return (
             gettext(
                 "The council has reopened its decision on the proposal “%(title)s” for the "
                 "challenge “%(challenge)s”; a new decision will follow."
+            )
+            % names
+        )
+    if event.to_state == S.AWAITING_DECISION and event.from_state == S.DEFERRED:
+        return (
+            gettext(
+                "The deferred proposal “%(title)s” for the challenge “%(challenge)s” is back on "
+                "the council's agenda; a decision will follow."
             )
             % names
         )
@@ -131,6 +168,7 @@ def _intervention_message(event: WorkflowEvent) -> str:
 INTERVENTION_NOTIFIER = Notifier(
     recipients=_intervention_recipients,
     message=_intervention_message,
+    note=_intervention_note,
     mail_subject=_("Update on a proposal for your neighbourhood"),
     kind=PROPOSALS_KIND,
 )
@@ -138,7 +176,12 @@ INTERVENTION_NOTIFIER = Notifier(
 
 def _decision(outcome: str, label) -> Transition:
     return Transition(
-        S.AWAITING_DECISION, outcome, COUNCIL_ONLY, label, guard=_decided_by_council(outcome)
+        S.AWAITING_DECISION,
+        outcome,
+        COUNCIL_ONLY,
+        label,
+        guard=_decided_by_council(outcome),
+        rule=_not_staff,
     )
 
 
@@ -187,10 +230,20 @@ INTERVENTION_WORKFLOW = register(
             Transition(S.DEFERRED, S.UNDER_REVIEW, STAFF, _("Back to review"), requires_note=True),
             # A decision on the record is final unless a council member reopens it, saying why.
             Transition(
-                S.AGREED, S.AWAITING_DECISION, COUNCIL_ONLY, _("Reopen"), requires_note=True
+                S.AGREED,
+                S.AWAITING_DECISION,
+                COUNCIL_ONLY,
+                _("Reopen"),
+                requires_note=True,
+                rule=_not_staff,
             ),
             Transition(
-                S.DECLINED, S.AWAITING_DECISION, COUNCIL_ONLY, _("Reopen"), requires_note=True
+                S.DECLINED,
+                S.AWAITING_DECISION,
+                COUNCIL_ONLY,
+                _("Reopen"),
+                requires_note=True,
+                rule=_not_staff,
             ),
         ],
         notifier=INTERVENTION_NOTIFIER,

@@ -146,7 +146,12 @@ class InterventionSerializer(GeoFeatureModelSerializer):
 
 
 class InterventionDetailSerializer(InterventionSerializer):
-    history = serializers.SerializerMethodField(help_text="States and notes; never who.")
+    history = serializers.SerializerMethodField(
+        help_text=(
+            "States, dates and notes; never who. Notes of officers' working steps only for "
+            "officers and the resident who proposed it."
+        )
+    )
 
     class Meta(InterventionSerializer.Meta):
         fields = [*InterventionSerializer.Meta.fields, "history"]
@@ -156,7 +161,8 @@ class InterventionDetailSerializer(InterventionSerializer):
     def get_history(self, obj) -> list[dict]:
         from interventions.selectors import public_history
 
-        return WorkflowEventSerializer(public_history(obj), many=True).data
+        user = self.context["request"].user
+        return WorkflowEventSerializer(public_history(obj, user=user), many=True).data
 
 
 class InterventionInputSerializer(StrictInputSerializer):

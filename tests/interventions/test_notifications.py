@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 from civic.models import Notification
 from civic.workflow import transition
@@ -142,3 +142,47 @@ def test_reopening_is_told_to_stakeholders(
         transition(intervention, S.AWAITING_DECISION, actor=council, note="Nieuwe raming")
 
     assert messages_for(concern_author)[-1].endswith("Nieuwe raming")
+
+
+def test_a_deferred_proposal_back_on_the_agenda_is_not_called_a_reopened_decision(
+    officer, council, challenge, concern_author, django_capture_on_commit_callbacks
+):
+    supporter = ResidentFactory(username="jane-supporter", language="en")
+    intervention = in_consultation(officer, challenge)
+    services.support_add(intervention=intervention, actor=supporter)
+    transition(intervention, S.AWAITING_DECISION, actor=officer)
+    decide(council, intervention, "deferred")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(intervention, S.AWAITING_DECISION, actor=officer, note="Wethouder twijfelt")
+
+    # The council reopened nothing; and the officer's working note is not passed on.
+    assert messages_for(supporter)[-1] == (
+        "The deferred proposal “Tegels eruit” for the challenge “Hete pleinen” is back on "
+        "the council's agenda; a decision will follow."
+    )
+    told_in_dutch = messages_for(concern_author)[-1]
+    assert "heropend" not in told_in_dutch and "Wethouder twijfelt" not in told_in_dutch
+
+
+def test_a_deferred_proposal_back_to_review_tells_its_proposer_plainly(
+    officer, council, challenge, django_capture_on_commit_callbacks
+):
+    proposer = ResidentFactory(username="klaas-proposer", language="en")
+    intervention = propose(proposer, challenge)
+    transition(intervention, S.UNDER_REVIEW, actor=officer)
+    transition(
+        intervention,
+        S.IN_CONSULTATION,
+        actor=officer,
+        changes={"consultation_end": timezone.localdate() + timedelta(days=5)},
+    )
+    transition(intervention, S.AWAITING_DECISION, actor=officer)
+    decide(council, intervention, "deferred")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(intervention, S.UNDER_REVIEW, actor=officer, note="Eerst herzien")
+
+    assert messages_for(proposer)[-1] == (
+        "Your proposal “Tegels eruit” is now: under review. Note: Eerst herzien"
+    )

@@ -395,3 +395,30 @@ def test_the_list_and_a_page_cost_the_same_queries_for_more_proposals_and_commen
     many = (_queries(client, "/interventions/"), _queries(client, f"/interventions/{first.pk}/"))
 
     assert many == few
+
+
+@pytest.mark.parametrize("raw", ["²", "١٢", "3 ", "-1", "1e3"])
+def test_a_challenge_in_the_link_that_is_not_a_number_is_a_400_naming_it(
+    client, resident, challenge, raw
+):
+    client.force_login(resident)
+
+    shown = client.get("/interventions/new/", {"challenge": raw}, HTTP_ACCEPT_LANGUAGE="en")
+    sent = client.post(
+        "/interventions/new/",
+        {"challenge": raw, "kind": "depaving", "title": "Tegels eruit", "description": "Bomen"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    for response in (shown, sent):
+        assert response.status_code == 400
+        assert "The challenge must be given by its number" in response.content.decode()
+    assert not Intervention.objects.exists()
+
+
+def test_a_challenge_number_beyond_any_id_is_a_404(client, resident, challenge):
+    client.force_login(resident)
+
+    response = client.get("/interventions/new/", {"challenge": "9" * 30})
+
+    assert response.status_code == 404

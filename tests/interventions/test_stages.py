@@ -24,7 +24,7 @@ def test_the_stage_follows_the_furthest_proposal(resident, officer, council, cha
     waiting = propose(resident, challenge)
     assert stage_of(challenge) == "open"  # nobody reviewed it yet
     transition(waiting, S.UNDER_REVIEW, actor=officer)
-    assert stage_of(challenge) == "proposal"
+    assert stage_of(challenge) == "open"  # under review is not public yet
     consulted = in_consultation(officer, challenge)
     assert stage_of(challenge) == "consultation"
     transition(consulted, S.AWAITING_DECISION, actor=officer)
@@ -65,3 +65,18 @@ def test_stages_of_many_challenges_cost_one_query_for_the_interventions(officer,
     ours = [q for q in queries.captured_queries if "interventions_intervention" in q["sql"]]
     assert len(ours) == 1
     assert {stages[c.pk].key for c in challenges[1:]} == {"consultation"}
+
+
+def test_a_proposal_under_review_does_not_show_in_the_public_stage(client, officer, challenge):
+    """Nobody outside sees a proposal under review: the challenge's stage must not reveal it."""
+    from rest_framework.test import APIClient
+
+    propose(officer, challenge)  # an officer's proposal starts under review
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+
+    listed = api.get(f"/api/v1/interventions/?challenge={challenge.pk}").json()
+    assert listed["features"] == []
+    shown = api.get(f"/api/v1/challenges/{challenge.pk}/").json()
+    assert shown["properties"]["stage"]["key"] == "open"
+    html = client.get(f"/challenges/{challenge.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="challenge-stage">proposal<' not in html
