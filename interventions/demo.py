@@ -8,6 +8,8 @@
   residents, an official answer, and one comment hidden after three reports
   (its author is the extra demo resident "resident3", who logs in with the
   core demo's password and reads why);
+- on the shopping centre too, shade sails over the walking routes, consulted and
+  now AWAITING the council's decision: a council member who logs in can record it;
 - "Koele, groene schoolpleinen" stays open, without a proposal.
 
 Everything goes through interventions.services and civic.workflow (no status
@@ -39,6 +41,7 @@ HEAT_CHALLENGE = "Hittestress rond winkelcentrum Stadshagen"
 WATER_CHALLENGE = "Wateroverlast in de laagte van Werkeren"
 DEPAVING_TITLE = "Ontstenen en vergroenen van het Stadshagenplein"
 WADI_TITLE = "Wadi in het groen van de laagte Werkeren"
+SHADE_TITLE = "Schaduwzeilen boven de looproutes van het winkelcentrum"
 CONSULTATION_WEEKS = 4
 # The comment the demo residents report until it is hidden (it is off-topic advertising).
 HIDDEN_COMMENT = "Koop nu goedkope tuintegels bij onze webwinkel, 50% korting!!!"
@@ -154,6 +157,47 @@ def load_depaving(users: dict[str, User], progress: Progress) -> bool:
     return True
 
 
+def load_shade(users: dict[str, User], progress: Progress) -> bool:
+    """Shade sails at the shopping centre, consulted and waiting for the council's decision."""
+    challenge = _challenge(HEAT_CHALLENGE, progress)
+    if challenge is None:
+        return False
+    if Intervention.objects.filter(challenge=challenge, title=SHADE_TITLE).exists():
+        progress(f"  “{SHADE_TITLE}”: kept")
+        return False
+    officer = users["officer"]
+    with transaction.atomic():
+        shade = services.intervention_create(
+            actor=officer,
+            challenge=challenge,
+            kind=Intervention.Kind.SHADE,
+            title=SHADE_TITLE,
+            description=(
+                "Tot de nieuwe bomen groot zijn, hangen er van mei tot september schaduwzeilen "
+                "boven de drie drukste looproutes tussen de bushalte en de winkels."
+            ),
+            site=_square_around(6.0563, 52.5249, 30),
+            cost_estimate=Decimal("42000"),
+            expected_effect="Schaduw op de heetste uren van de dag, vooral voor ouderen.",
+        )
+        workflow.transition(
+            shade,
+            S.IN_CONSULTATION,
+            actor=officer,
+            changes={"consultation_end": timezone.localdate() + timedelta(weeks=1)},
+        )
+        for login in ("resident2", "bewoner05", "bewoner06"):
+            services.support_add(intervention=shade, actor=users[login])
+        workflow.transition(
+            shade,
+            S.AWAITING_DECISION,
+            actor=officer,
+            note="De consultatie is afgerond; het voorstel gaat naar de raad.",
+        )
+    progress(f"  “{SHADE_TITLE}”: awaiting the council's decision")
+    return True
+
+
 def load_wadi(users: dict[str, User], progress: Progress) -> bool:
     """The wadi proposal in consultation, with supports, comments and one hidden comment."""
     challenge = _challenge(WATER_CHALLENGE, progress)
@@ -222,11 +266,14 @@ def load_wadi(users: dict[str, User], progress: Progress) -> bool:
 
 def load_demo(progress: Progress = print, **kwargs) -> dict[str, int]:
     """Load (or keep) the demo proposals; returns how many were new."""
-    progress("Interventions: the agreed depaving and the wadi in consultation")
+    progress(
+        "Interventions: the agreed depaving, shade sails awaiting a decision, "
+        "the wadi in consultation"
+    )
     users = _users()
     missing = {"officer", "council", "resident", "resident2"} - set(users)
     if missing:
         progress(f"  the core demo's accounts are missing ({', '.join(sorted(missing))}): skipped")
         return {"interventions": 0}
-    made = int(load_depaving(users, progress)) + int(load_wadi(users, progress))
+    made = sum(int(load(users, progress)) for load in (load_depaving, load_shade, load_wadi))
     return {"interventions": made}

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civic import periods
+from civic.challenge_parts import stages_for
 from civic.evidence import evidence_freshness
 from civic.models import Challenge, EvidencePeriod, Theme
 from civic.roles import ADMIN, COUNCIL, is_staff_member, user_has_role
@@ -83,8 +84,12 @@ def ranking(request):
 
 def _ranking_page(request, period, *, problems: dict | None = None, status: int = 200):
     entries = selectors.ranking(period)
+    # Where each challenge stands in the workflow (e.g. a proposal awaiting a decision),
+    # derived by the apps: the council sees what waits for it next to why it ranks.
+    stages = stages_for([entry.challenge for entry in entries])
     for entry in entries:
         entry.url = challenge_url(entry.challenge.pk)
+        entry.stage = stages[entry.challenge.pk]
         entry.problems = (problems or {}).get(entry.challenge.pk, {})
     version = selectors.weights_in_force()
     computed_at = max((e.score.computed_at for e in entries), default=None)

@@ -1,4 +1,4 @@
-"""The demo's interventions: an agreed depaving, a wadi in consultation, an open school yard."""
+"""The demo's interventions: depaving agreed, shade awaiting a decision, a wadi consulted."""
 
 from datetime import timedelta
 from io import StringIO
@@ -28,7 +28,8 @@ def test_the_demo_carries_two_challenges_through_the_workflow(
         heat = Challenge.objects.get(title=demo.HEAT_CHALLENGE)
         water = Challenge.objects.get(title=demo.WATER_CHALLENGE)
         school = Challenge.objects.get(title="Koele, groene schoolpleinen")
-        depaving = Intervention.objects.get(challenge=heat)
+        depaving = Intervention.objects.get(challenge=heat, title=demo.DEPAVING_TITLE)
+        shade = Intervention.objects.get(challenge=heat, title=demo.SHADE_TITLE)
         wadi = Intervention.objects.get(challenge=water)
 
         assert (depaving.kind, depaving.status) == ("depaving", "agreed")
@@ -41,6 +42,10 @@ def test_the_demo_carries_two_challenges_through_the_workflow(
                 content_type__model="intervention", object_id=depaving.pk
             )
         ] == ["under_review", "in_consultation", "awaiting_decision", "agreed"]
+
+        # A council member who logs in has a decision to record.
+        assert (shade.kind, shade.status) == ("shade", "awaiting_decision")
+        assert not Decision.objects.filter(intervention=shade).exists()
 
         assert (wadi.kind, wadi.status) == ("water_storage", "in_consultation")
         assert wadi.consultation_end == timezone.localdate() + timedelta(weeks=4)

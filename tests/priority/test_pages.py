@@ -170,3 +170,22 @@ def test_an_override_position_in_other_digits_is_a_400_not_a_crash(client, ranke
 
     assert response.status_code == 400
     assert not Override.objects.exists()
+
+
+def test_the_ranking_says_where_each_challenge_stands_in_the_workflow(client, ranked, council):
+    """The stage the apps derive (e.g. a proposal awaiting the council), not the bare status."""
+    from civic import challenge_parts
+
+    services.scores_recompute()
+    waiting = challenge_parts.Stage("awaiting_decision", "awaiting the council's decision", 50)
+    saved = dict(challenge_parts._STAGE_SOURCES)
+    challenge_parts.stage_source_register("test", lambda ids: {ranked.wet.pk: waiting})
+    try:
+        client.force_login(council)
+        text = client.get("/priority/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    finally:
+        challenge_parts._STAGE_SOURCES.clear()
+        challenge_parts._STAGE_SOURCES.update(saved)
+
+    row = text[text.index(f'id="rank-{ranked.wet.pk}"') :]
+    assert "awaiting the council&#x27;s decision)" in row[:800]
