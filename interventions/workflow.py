@@ -101,9 +101,14 @@ def _councils_move(event: WorkflowEvent) -> bool:
     )
 
 
+def _pulled_back(event: WorkflowEvent) -> bool:
+    """A consultation stopped before its end: its supporters should know why it is gone."""
+    return event.from_state == S.IN_CONSULTATION and event.to_state == S.UNDER_REVIEW
+
+
 def _intervention_note(event: WorkflowEvent) -> str:
     """An officer's note reaches the proposer, never every stakeholder (as on the page)."""
-    if _reaches_stakeholders(event) and not _councils_move(event):
+    if (_reaches_stakeholders(event) or _pulled_back(event)) and not _councils_move(event):
         return ""
     return event.note
 
@@ -116,6 +121,7 @@ def _intervention_recipients(event: WorkflowEvent) -> list[tuple]:
     if _reaches_stakeholders(event):
         for user in stakeholders_of(intervention.challenge):
             users[user.pk] = user
+    if _reaches_stakeholders(event) or _pulled_back(event):
         for user in get_user_model().objects.filter(
             supports__intervention=intervention, is_active=True
         ):
@@ -148,6 +154,15 @@ def _intervention_message(event: WorkflowEvent) -> str:
             gettext(
                 "The council has reopened its decision on the proposal “%(title)s” for the "
                 "challenge “%(challenge)s”; a new decision will follow."
+            )
+            % names
+        )
+    if _pulled_back(event):
+        return (
+            gettext(
+                "The consultation on the proposal “%(title)s” for the challenge “%(challenge)s” "
+                "was stopped: the municipality is reviewing the proposal again. Your support "
+                "is kept."
             )
             % names
         )

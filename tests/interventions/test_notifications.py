@@ -186,3 +186,23 @@ def test_a_deferred_proposal_back_to_review_tells_its_proposer_plainly(
     assert messages_for(proposer)[-1] == (
         "Your proposal “Tegels eruit” is now: under review. Note: Eerst herzien"
     )
+
+
+def test_supporters_hear_when_a_consultation_is_stopped_without_the_officers_note(
+    officer, challenge, concern_author, django_capture_on_commit_callbacks
+):
+    supporter = ResidentFactory(username="sam-supporter", language="en")
+    intervention = in_consultation(officer, challenge)
+    services.support_add(intervention=intervention, actor=supporter)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(
+            intervention, S.UNDER_REVIEW, actor=officer, note="Intern: de wethouder twijfelt"
+        )
+
+    [told] = messages_for(supporter)
+    assert told == (
+        "The consultation on the proposal “Tegels eruit” for the challenge “Hete pleinen” was "
+        "stopped: the municipality is reviewing the proposal again. Your support is kept."
+    )
+    assert "wethouder" not in told
