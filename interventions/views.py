@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -57,6 +59,9 @@ LIST_FILTERS = [
 ]
 
 
+PAGE_SIZE = 50
+
+
 def index(request: HttpRequest) -> HttpResponse:
     """Every proposal this reader may see, newest first; ?show= narrows it to one step."""
     interventions = selectors.interventions_visible_to(user=request.user)
@@ -64,7 +69,9 @@ def index(request: HttpRequest) -> HttpResponse:
     for key, _label, statuses in LIST_FILTERS:
         if chosen == key:
             interventions = interventions.filter(status__in=statuses)
-    interventions = list(interventions[:200])
+    # Paged like the challenge list: nothing beyond a cap silently left out.
+    page = Paginator(interventions, PAGE_SIZE).get_page(request.GET.get("page"))
+    interventions = list(page.object_list)
     for intervention in interventions:
         intervention.consultation_open = selectors.consultation_is_open(intervention)
     return render(
@@ -72,6 +79,10 @@ def index(request: HttpRequest) -> HttpResponse:
         "interventions/index.html",
         {
             "interventions": interventions,
+            "page": page,
+            "show_query": urlencode({"show": chosen})
+            if chosen in {key for key, _label, _statuses in LIST_FILTERS}
+            else "",
             "filters": [(key, label) for key, label, _statuses in LIST_FILTERS],
             "chosen": chosen,
         },

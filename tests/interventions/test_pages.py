@@ -422,3 +422,20 @@ def test_a_challenge_number_beyond_any_id_is_a_404(client, resident, challenge):
     response = client.get("/interventions/new/", {"challenge": "9" * 30})
 
     assert response.status_code == 404
+
+
+def test_the_list_pages_instead_of_stopping_at_a_cap(client, officer, challenge, monkeypatch):
+    from interventions import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for n in range(3):
+        in_consultation(officer, challenge, title=f"Plan {n}")
+
+    first = client.get(reverse("interventions:index"), {"show": "consultation"}).content.decode()
+    second = client.get(
+        reverse("interventions:index"), {"show": "consultation", "page": 2}
+    ).content.decode()
+
+    assert 'href="?show=consultation&amp;page=2"' in first
+    assert sum(f"Plan {n}" in first for n in range(3)) == 2
+    assert all(f"Plan {n}" in first + second for n in range(3))
