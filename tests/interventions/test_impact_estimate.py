@@ -262,3 +262,24 @@ def test_the_match_report_tells_a_tracking_control_from_one_in_other_weather():
     assert all(by_sensor[s].correlation > 0.8 for s in list(controls)[:-1])
     assert match.correlation > 0.8
     assert match.sd_gap is not None and match.mean_gap is not None
+
+
+def test_dutch_readers_get_the_sentence_in_dutch_with_decimal_commas():
+    rng = np.random.default_rng(1)
+    impact, controls, windows = _case(rng, effect=-1.0)
+    result = impact_estimate(impact=impact, controls=controls, **windows)
+    short = impact_estimate(impact=impact, controls=dict(list(controls.items())[:2]), **windows)
+
+    with translation.override("nl"):
+        sentence = impact_sentence(result)
+        missing = impact_sentence(short)
+
+    effect = f"{abs(result.effect):.1f}".replace(".", ",")
+    assert sentence.startswith(
+        f"Sinds het werk klaar is, zijn de nachten bij de plek {effect} °C koeler"
+    )
+    assert sentence.endswith("gemeten door 7 sensoren over 60 nachten.")
+    assert missing == (
+        "Nog niet genoeg gegevens om het effect van het werk te meten. "
+        "Er ontbreekt nog: vergelijkingssensoren verderop: 2 van de 3."
+    )
