@@ -12,14 +12,18 @@ class SensorsConfig(AppConfig):
         from celery.schedules import crontab
 
         from civic.celery import jobs_register
+        from civic.impact_series import series_source_register
         from civic.menu import WORK, MenuItem, menu_register
         from civic.roles import ADMIN, OFFICER, grant
         from civic.vocabulary import Source, register_source
         from sensors import receivers, workflow  # noqa: F401  (registers the transition table)
         from sensors.evidence import SOURCE
+        from sensors.impact import nightly_series
         from sensors.ingest import queue_recompute
         from sensors.vocabulary import MEASURES
 
+        # Nightly series around an intervention's site, for its before/after evaluation.
+        series_source_register(nightly_series)
         jobs_register(
             beat={
                 # Recompute the dirty days whose task was never queued (Redis down).

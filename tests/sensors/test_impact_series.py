@@ -1,0 +1,77 @@
+"""The nightly series around a site: impact sensors, the control ring, excluded zones, no places."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.contrib.gis.geos import Point
+from django.utils import timezone
+
+from civic.impact_series import SeriesRequest, site_series
+from sensors.models import SensorDay
+from tests.sensors.conftest import from_rd, register, to_rd
+
+pytestmark = pytest.mark.django_db
+
+SITE = to_rd(Point(6.0555, 52.5245, srid=4326))
+FIRST = date(2026, 6, 1)
+
+
+def sensor_at(officer, name: str, east_m: float, value: float, days: int = 5):
+    location = from_rd(SITE.x + east_m, SITE.y)
+    sensor, _token = register(officer, name, location=location, kind="lamp_post")
+    for offset in range(days):
+        SensorDay.objects.create(
+            sensor=sensor,
+            day=FIRST + timedelta(days=offset),
+            t_max=25.0,
+            night_anomaly=value,
+            computed_at=timezone.now(),
+        )
+    return sensor
+
+
+def request(**kwargs) -> SeriesRequest:
+    site = from_rd(SITE.x, SITE.y)
+    return SeriesRequest(
+        site=site, figure="night_anomaly", start=FIRST, end=FIRST + timedelta(days=9), **kwargs
+    )
+
+
+def test_sensors_are_split_into_impact_and_control_by_their_distance(officer, municipality):
+    near = sensor_at(officer, "near", 80, 1.0)
+    sensor_at(officer, "between", 300, 9.0)  # neither near nor far enough to compare
+    ring = sensor_at(officer, "ring", 800, 0.2)
+    sensor_at(officer, "too-far", 2000, 9.0)
+
+    series = site_series(request())
+
+    assert set(series.impact) == {f"s{near.pk}"}
+    assert set(series.controls) == {f"s{ring.pk}"}
+    assert series.impact[f"s{near.pk}"][FIRST] == 1.0
+    assert len(series.controls[f"s{ring.pk}"]) == 5
+
+
+def test_a_control_inside_another_interventions_zone_is_left_out(officer, municipality):
+    kept = sensor_at(officer, "kept", 800, 0.1)
+    touched = sensor_at(officer, "touched", -900, 0.1)
+    other_site = from_rd(SITE.x - 900, SITE.y)
+
+    series = site_series(request(exclude=((other_site, 150.0),)))
+
+    assert set(series.controls) == {f"s{kept.pk}"}
+    assert f"s{touched.pk}" not in series.controls
+
+
+def test_only_opaque_keys_and_values_leave_the_database(officer, municipality):
+    sensor_at(officer, "ttn-garden-42", 50, 0.5)
+
+    series = site_series(request())
+
+    (key,) = series.impact
+    assert "ttn-garden-42" not in key and key.startswith("s")
+    assert all(isinstance(v, float) for v in series.impact[key].values())
+
+
+def test_a_figure_without_a_daily_column_is_refused(municipality):
+    with pytest.raises(ValueError):
+        site_series(SeriesRequest(site=SITE, figure="1; DROP TABLE x", start=FIRST, end=FIRST))
