@@ -87,5 +87,6 @@ class InterventionsConfig(AppConfig):
                 "interventions.view_commentreport",
                 "interventions.view_decision",
                 "interventions.view_support",
+                "interventions.view_milestone",
             ],
         )
