@@ -541,6 +541,24 @@ def _row_problem(line: int, field: str, message: str) -> str:
     }
 
 
+def _csv_step(
+    intervention: Intervention, line: int, step: str, note: str, actor: User, problems: list[str]
+) -> bool:
+    """One row's workflow step; a refusal becomes a named problem of that line."""
+    try:
+        workflow.transition(intervention, step, actor=actor, note=note)
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            name = "step" if field in ("to", "__all__") else field
+            problems.extend(_row_problem(line, name, m) for m in messages)
+        return False
+    except PermissionDenied as error:
+        problems.append(_row_problem(line, "step", str(error)))
+        return False
+    intervention.refresh_from_db()
+    return True
+
+
 def progress_csv_apply(*, actor: User, content: bytes) -> int:
     """Officers update many interventions at once from a CSV file: all rows or none.
 
@@ -594,28 +612,22 @@ def progress_csv_apply(*, actor: User, content: bytes) -> int:
             if intervention is None:
                 problems.append(_row_problem(line, "id", _("No intervention with this number.")))
                 continue
-            # A step first (its dates follow the workflow), then the row's own values.
-            if step:
-                try:
-                    workflow.transition(intervention, step, actor=actor, note=note)
-                except ValidationError as error:
-                    for field, messages in error.message_dict.items():
-                        name = "step" if field in ("to", "__all__") else field
-                        problems.extend(_row_problem(line, name, m) for m in messages)
-                    continue
-                except PermissionDenied as error:
-                    problems.append(_row_problem(line, "step", str(error)))
-                    continue
-                intervention.refresh_from_db()
-            if not values:
+            # Starting the works comes before the row's values (the actual start is kept
+            # once they are in progress); completing or cancelling after them.
+            if step == S.IN_PROGRESS and not _csv_step(
+                intervention, line, step, note, actor, problems
+            ):
                 continue
-            if errors := _implementation_errors(intervention, values):
-                for field, messages in errors.items():
-                    problems.extend(_row_problem(line, field, m) for m in messages)
-                continue
-            for name, value in values.items():
-                setattr(intervention, name, value)
-            intervention.save(update_fields=[*values, "updated_at"])
+            if values:
+                if errors := _implementation_errors(intervention, values):
+                    for field, messages in errors.items():
+                        problems.extend(_row_problem(line, field, m) for m in messages)
+                    continue
+                for name, value in values.items():
+                    setattr(intervention, name, value)
+                intervention.save(update_fields=[*values, "updated_at"])
+            if step and step != S.IN_PROGRESS:
+                _csv_step(intervention, line, step, note, actor, problems)
         if problems:
             # Rolls back every row already applied (and their notifications, queued on commit).
             raise ValidationError({"rows": problems})

@@ -219,6 +219,11 @@ def test_the_csv_update_is_all_or_nothing_naming_every_bad_row(officer, council,
     assert (one.status, one.progress, one.planned_end) == (S.IN_PROGRESS, 30, date(2026, 9, 1))
     assert one.actual_start == timezone.localdate()
     assert two.status == S.CANCELLED
+    # The usual last row of works: 100 % and completed, in one line.
+    done = csv_bytes("id,progress,step", f"{one.pk},100,completed")
+    assert services.progress_csv_apply(actor=officer, content=done) == 1
+    one.refresh_from_db()
+    assert (one.status, one.progress, one.actual_end) == (S.COMPLETED, 100, timezone.localdate())
 
 
 def test_a_csv_cancellation_without_reason_names_the_note(officer, council, challenge):
