@@ -171,7 +171,11 @@ def test_stakeholders_and_supporters_hear_of_completion_and_the_public_cancel_re
     last = Notification.objects.filter(recipient=supporter).latest("id")
     assert "has been carried out" in last.message
     assert "factuur" not in last.message + (getattr(last, "note", "") or "")
-    assert Notification.objects.filter(recipient=concern_author, message__contains="carried out")
+    # The concern's author reads Dutch.
+    dutch = Notification.objects.filter(recipient=concern_author).latest("id").message
+    assert dutch.startswith(
+        "De maatregel “Tegels eruit” voor de opgave “Hete pleinen” is uitgevoerd."
+    )
     # The start of the works is not a public step: only the completion reaches them.
     assert not Notification.objects.filter(message__contains="Aannemer").exists()
 
