@@ -3,7 +3,14 @@
 from django.contrib import admin
 
 from civic.admin_lookups import DeclaredLookupsOnly, ReadOnlyAdmin
-from interventions.models import Comment, CommentReport, Decision, Intervention, Support
+from interventions.models import (
+    Comment,
+    CommentReport,
+    Decision,
+    Intervention,
+    Milestone,
+    Support,
+)
 
 
 @admin.register(Intervention)
@@ -60,3 +67,13 @@ class DecisionAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
     list_filter = ["outcome"]
     search_fields = ["intervention__title", "meeting_reference"]
     list_select_related = ["intervention"]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
+    """Read-only: officers add milestones on the intervention's page or through the API."""
+
+    list_display = ["title", "intervention", "date", "created_at"]
+    search_fields = ["title", "intervention__title"]
+    list_select_related = ["intervention"]
+    date_hierarchy = "date"

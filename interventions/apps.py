@@ -64,6 +64,14 @@ class InterventionsConfig(AppConfig):
                 order=215,
                 group=WORK,
             ),
+            MenuItem(
+                "intervention_progress_file",
+                _("Progress of the works (CSV)"),
+                "interventions:progress_file",
+                frozenset({OFFICER, ADMIN}),
+                order=216,
+                group=WORK,
+            ),
         )
         stage_source_register("interventions", selectors.stages_for_challenges)
         stakeholder_source_register("interventions", selectors.supporters_of_challenge)
@@ -87,5 +95,6 @@ class InterventionsConfig(AppConfig):
                 "interventions.view_commentreport",
                 "interventions.view_decision",
                 "interventions.view_support",
+                "interventions.view_milestone",
             ],
         )

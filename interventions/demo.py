@@ -2,7 +2,8 @@
 
 - "Hittestress rond winkelcentrum Stadshagen": the officer's depaving proposal,
   consulted (with supports), sent to the council and agreed, its decision on
-  the record (motivation, meeting, votes);
+  the record (motivation, meeting, votes); the works are in progress (30 %,
+  planned to end ten weeks after the load date, two milestones), not completed;
 - "Wateroverlast in de laagte van Werkeren": a wadi proposal in consultation
   until four weeks after the load date, with supports and comments of demo
   residents, an official answer, and one comment hidden after three reports
@@ -92,7 +93,7 @@ def _square_around(lon: float, lat: float, half_m: float) -> Polygon:
 
 
 def load_depaving(users: dict[str, User], progress: Progress) -> bool:
-    """The agreed depaving on the shopping-centre square, with its decision on the record."""
+    """The agreed depaving on the shopping-centre square: decided, works in progress, milestones."""
     challenge = _challenge(HEAT_CHALLENGE, progress)
     if challenge is None:
         return False
@@ -153,7 +154,32 @@ def load_depaving(users: dict[str, User], progress: Progress) -> bool:
             votes_against=8,
             votes_abstaining=4,
         )
-    progress(f"  “{DEPAVING_TITLE}”: agreed by the council")
+        # The works have started (not completed: the evaluation of issue 11 completes them).
+        services.implementation_update(
+            intervention=depaving,
+            actor=officer,
+            planned_start=today,
+            planned_end=today + timedelta(weeks=10),
+        )
+        workflow.transition(
+            depaving, S.IN_PROGRESS, actor=officer, note="Aannemer start met de voorbereiding."
+        )
+        services.milestone_add(
+            intervention=depaving,
+            actor=officer,
+            date=today,
+            title="Bouwhekken geplaatst",
+            description="Het plein is afgezet; de looproute naar de winkels blijft open.",
+        )
+        services.milestone_add(
+            intervention=depaving,
+            actor=officer,
+            date=today,
+            title="Eerste 400 m² tegels verwijderd",
+            description="De bodem onder de tegels wordt losgemaakt voor de boomspiegels.",
+        )
+        services.implementation_update(intervention=depaving, actor=officer, progress=30)
+    progress(f"  “{DEPAVING_TITLE}”: agreed by the council, works in progress")
     return True
 
 

@@ -69,3 +69,30 @@ class DecisionForm(forms.ModelForm):
             "decided_on": forms.DateInput(attrs={"type": "date"}),
             "motivation": forms.Textarea(attrs={"rows": 5}),
         }
+
+
+class ImplementationForm(forms.Form):
+    """Officers: the works' progress and planned dates (the service checks them again)."""
+
+    progress = forms.IntegerField(label=_("Progress (%)"), required=False)
+    planned_start = forms.DateField(
+        label=_("Planned start"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    planned_end = forms.DateField(
+        label=_("Planned end"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class MilestoneForm(forms.Form):
+    """Officers: a milestone of the works, with an optional photo (its EXIF is removed)."""
+
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=5000, widget=forms.Textarea
+    )
+    photo = forms.FileField(label=_("Photo (optional)"), required=False)
+
+
+class ProgressFileForm(forms.Form):
+    file = forms.FileField(label=_("CSV file"))

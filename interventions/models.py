@@ -1,8 +1,10 @@
-"""Models of interventions: proposals per challenge, their consultation, council decisions."""
+"""Models of interventions: proposals per challenge, consultation, decisions, implementation."""
+
+import uuid
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -29,6 +31,10 @@ class Intervention(models.Model):
         # An officer does not take a resident's proposal up (with a note); not a council decision.
         NOT_TAKEN_UP = "not_taken_up", _("not taken up")
         WITHDRAWN = "withdrawn", _("withdrawn")
+        # Implementation of an agreed intervention (officers' steps).
+        IN_PROGRESS = "in_progress", _("in progress")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("cancelled")
 
     class ProposerRole(models.TextChoices):
         OFFICER = "officer", _("the municipality")
@@ -75,6 +81,14 @@ class Intervention(models.Model):
         blank=True,
         help_text=_("The last day residents can support and comment."),
     )
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    # Set by the workflow: the day the works started and the day they were completed.
+    actual_start = models.DateField(_("actual start"), null=True, blank=True)
+    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    progress = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -86,7 +100,16 @@ class Intervention(models.Model):
             models.CheckConstraint(
                 condition=models.Q(cost_estimate__gte=0) | models.Q(cost_estimate__isnull=True),
                 name="intervention_cost_not_negative",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="intervention_progress_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(actual_end__isnull=True)
+                | models.Q(actual_start__isnull=True)
+                | models.Q(actual_end__gte=models.F("actual_start")),
+                name="intervention_ends_after_start",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -252,3 +275,39 @@ class Decision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Council decisions are append-only.")
+
+
+def milestone_photo_path(instance: "Milestone", filename: str) -> str:
+    # A random name: the address tells nothing and is served only through the photo view.
+    return f"milestone-photos/{uuid.uuid4().hex}.jpg"
+
+
+class Milestone(models.Model):
+    """A dated step in carrying out an intervention, written by an officer; public with it."""
+
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.CASCADE,
+        related_name="milestones",
+        verbose_name=_("intervention"),
+    )
+    date = models.DateField(_("date"))
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    photo = models.ImageField(_("photo"), upload_to=milestone_photo_path, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -23,7 +23,7 @@ from civic.challenge_parts import Stage
 from civic.models import Challenge, WorkflowEvent
 from civic.roles import COUNCIL, is_staff_member, user_has_role
 from civic.selectors import history_of
-from interventions.models import Comment, Decision, Intervention
+from interventions.models import Comment, Decision, Intervention, Milestone
 
 S = Intervention.Status
 # Not public until an officer has looked at it, or never taken further.
@@ -36,6 +36,8 @@ STAGES = {
     S.IN_CONSULTATION: Stage("consultation", _("in consultation"), 40),
     S.AWAITING_DECISION: Stage("awaiting_decision", _("awaiting decision"), 50),
     S.AGREED: Stage("agreed", _("intervention agreed"), 60),
+    S.IN_PROGRESS: Stage("in_progress", _("intervention in progress"), 70),
+    S.COMPLETED: Stage("completed", _("intervention completed"), 80),
 }
 _BY_RANK = {stage.rank: stage for stage in STAGES.values()}
 
@@ -109,8 +111,11 @@ def decisions_of(intervention: Intervention) -> QuerySet[Decision]:
 # Moves whose note is the council's public word: a decision's motivation, a reopen's reason.
 # Every other note (not taken up, back to review, ...) is an officer's working note.
 _DECIDED = (S.AGREED, S.DECLINED, S.DEFERRED)
-PUBLIC_NOTE = Q(to_state__in=_DECIDED) | Q(
-    from_state__in=(S.AGREED, S.DECLINED), to_state=S.AWAITING_DECISION
+# A cancellation's reason is public too: residents should know why the works will not happen.
+PUBLIC_NOTE = (
+    Q(to_state__in=_DECIDED)
+    | Q(from_state__in=(S.AGREED, S.DECLINED), to_state=S.AWAITING_DECISION)
+    | Q(to_state=S.CANCELLED)
 )
 
 
@@ -172,3 +177,12 @@ def supporters_of_challenge(challenge: Challenge):
         .objects.filter(supports__intervention__challenge=challenge, is_active=True)
         .distinct()
     )
+
+
+# Milestones are written while the works are agreed, going on or done.
+MILESTONE_STATUSES = (S.AGREED, S.IN_PROGRESS, S.COMPLETED)
+
+
+def milestones_of(intervention: Intervention) -> QuerySet[Milestone]:
+    """A visible intervention's milestones, by date (they are as public as the intervention)."""
+    return Milestone.objects.filter(intervention=intervention).order_by("date", "id")

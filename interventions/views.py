@@ -10,9 +10,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,12 +26,15 @@ from interventions import selectors, services
 from interventions.forms import (
     CommentForm,
     DecisionForm,
+    ImplementationForm,
     InterventionForm,
+    MilestoneForm,
     ModerationForm,
+    ProgressFileForm,
     ReportForm,
     TransitionForm,
 )
-from interventions.models import Comment, Intervention
+from interventions.models import Comment, Intervention, Milestone
 
 S = Intervention.Status
 
@@ -118,6 +122,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     history = selectors.public_history(intervention, user=user)
     for event in history:
         event.to_label = labels.get(event.to_state, event.to_state)
+        event.day = event.at.date()
+    milestones = list(selectors.milestones_of(intervention))
+    # The public history tells the works' milestones between the workflow's steps.
+    timeline = sorted(
+        [("event", e.day, e) for e in history] + [("milestone", m.date, m) for m in milestones],
+        key=lambda row: row[1],
+    )
+    following = staff and intervention.status in services.UPDATABLE
     moves = [
         move
         for move in workflow.workflow_for(Intervention).available_to(intervention, user)
@@ -134,6 +146,18 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "comments": comments,
         "decisions": list(selectors.decisions_of(intervention)),
         "history": history,
+        "timeline": timeline,
+        "milestones": milestones,
+        "may_follow": following,
+        "may_add_milestone": staff and intervention.status in selectors.MILESTONE_STATUSES,
+        "implementation_form": ImplementationForm(
+            initial={
+                "progress": intervention.progress,
+                "planned_start": intervention.planned_start,
+                "planned_end": intervention.planned_end,
+            }
+        ),
+        "milestone_form": MilestoneForm(),
         "moves": moves,
         "site_json": {"geometry": site, "title": intervention.title},
         "tiles_url": settings.CIVIC_TILES_URL,
@@ -425,5 +449,89 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "interventions/decide.html",
         {"form": form, "intervention": intervention},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def implementation(request: HttpRequest, pk: int) -> HttpResponse:
+    """Officers set the works' progress and planned dates from the intervention's page."""
+    intervention = _visible(request, pk)
+    _officer_only(request)
+    form = ImplementationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _problem_text(ValidationError(form.errors)))
+        return redirect("interventions:detail", pk=pk)
+    values = {k: v for k, v in form.cleaned_data.items() if k in request.POST}
+    if values.get("progress") is None:
+        values.pop("progress", None)
+    try:
+        services.implementation_update(intervention=intervention, actor=request.user, **values)
+    except ValidationError as error:
+        messages.error(request, _problem_text(error))
+    else:
+        messages.success(request, _("The progress is saved."))
+    return redirect(reverse("interventions:detail", args=[pk]) + "#implementation")
+
+
+@login_required
+@require_POST
+def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Officers add a milestone (a photo loses its EXIF, as a concern's does)."""
+    intervention = _visible(request, pk)
+    _officer_only(request)
+    form = MilestoneForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _problem_text(ValidationError(form.errors)))
+        return redirect(reverse("interventions:detail", args=[pk]) + "#milestones")
+    try:
+        services.milestone_add(intervention=intervention, actor=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, _problem_text(error))
+    else:
+        messages.success(request, _("The milestone is added."))
+    return redirect(reverse("interventions:detail", args=[pk]) + "#milestones")
+
+
+def milestone_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """A milestone's photo, for whoever may see its intervention (the same one rule)."""
+    milestone = get_object_or_404(
+        Milestone.objects.filter(
+            intervention__in=selectors.interventions_visible_to(user=request.user)
+        ),
+        pk=pk,
+    )
+    if not milestone.photo:
+        raise Http404
+    response = FileResponse(milestone.photo.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=300"
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+@login_required
+def progress_file(request: HttpRequest) -> HttpResponse:
+    """Officers update many interventions from a CSV file: every row or none, bad rows named."""
+    _officer_only(request)
+    form = ProgressFileForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = services.progress_csv_apply(
+                actor=request.user, content=form.cleaned_data["file"].read()
+            )
+        except ValidationError as error:
+            problems = [m for ms in error.message_dict.values() for m in ms]
+        else:
+            messages.success(
+                request, _("%(count)d interventions were updated.") % {"count": updated}
+            )
+            return redirect("interventions:progress_file")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "interventions/progress_file.html",
+        {"form": form, "problems": problems, "columns": services.CSV_COLUMNS},
         status=status,
     )

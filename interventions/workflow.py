@@ -14,6 +14,11 @@ reason) to await a new one.
 Comment: visible → hidden (the service itself, after enough reports) →
 visible (restored) or removed, both by an officer with a note; officers may
 also remove a visible comment directly.
+
+Implementation (officers only): agreed → in progress → completed, and agreed
+or in progress → cancelled with a reason, which is public. Going in progress
+records the actual start, completing the actual end (never before the start)
+and 100 %.
 """
 
 from __future__ import annotations
@@ -39,7 +44,9 @@ C = Comment.Status
 COUNCIL_ONLY = frozenset({COUNCIL})
 
 # Steps every stakeholder of the challenge hears of (the others only reach the proposer).
-PUBLIC_STEPS = frozenset({S.IN_CONSULTATION, S.AGREED, S.DECLINED, S.DEFERRED})
+PUBLIC_STEPS = frozenset(
+    {S.IN_CONSULTATION, S.AGREED, S.DECLINED, S.DEFERRED, S.COMPLETED, S.CANCELLED}
+)
 DECIDED = frozenset({S.AGREED, S.DECLINED, S.DEFERRED})
 # Only a decision the council took can be reopened (by the council); a deferred proposal
 # goes back on the agenda by an officer's hand, and no decision is reopened by that.
@@ -84,6 +91,29 @@ def _consultation_end_ahead(sender, obj, event, **kwargs) -> None:
         )
 
 
+@receiver(transitioned, sender=Intervention)
+def _actual_dates(sender, obj, event, **kwargs) -> None:
+    """Going in progress dates the actual start; completing dates the end (not before it)."""
+    today = timezone.localdate()
+    if event.to_state == S.IN_PROGRESS and obj.actual_start is None:
+        obj.actual_start = today
+        obj.save(update_fields=["actual_start"])
+    elif event.to_state == S.COMPLETED:
+        start = obj.actual_start or today
+        end = obj.actual_end or today
+        if end < start:
+            raise ValidationError(
+                {
+                    "actual_end": _(
+                        "The works cannot be completed before they started (%(start)s)."
+                    )
+                    % {"start": formats.date_format(start, "DATE_FORMAT")}
+                }
+            )
+        obj.actual_start, obj.actual_end, obj.progress = start, end, 100
+        obj.save(update_fields=["actual_start", "actual_end", "progress"])
+
+
 def _page(intervention: Intervention) -> str:
     return reverse("interventions:detail", args=[intervention.pk])
 
@@ -101,6 +131,11 @@ def _councils_move(event: WorkflowEvent) -> bool:
     )
 
 
+def _public_note(event: WorkflowEvent) -> bool:
+    """The council's word, and the reason a cancelled intervention will not be carried out."""
+    return _councils_move(event) or event.to_state == S.CANCELLED
+
+
 def _pulled_back(event: WorkflowEvent) -> bool:
     """A consultation stopped before its end: its supporters should know why it is gone."""
     return event.from_state == S.IN_CONSULTATION and event.to_state == S.UNDER_REVIEW
@@ -108,7 +143,7 @@ def _pulled_back(event: WorkflowEvent) -> bool:
 
 def _intervention_note(event: WorkflowEvent) -> str:
     """An officer's note reaches the proposer, never every stakeholder (as on the page)."""
-    if (_reaches_stakeholders(event) or _pulled_back(event)) and not _councils_move(event):
+    if (_reaches_stakeholders(event) or _pulled_back(event)) and not _public_note(event):
         return ""
     return event.note
 
@@ -154,6 +189,22 @@ def _intervention_message(event: WorkflowEvent) -> str:
             gettext(
                 "The council has reopened its decision on the proposal “%(title)s” for the "
                 "challenge “%(challenge)s”; a new decision will follow."
+            )
+            % names
+        )
+    if event.to_state == S.COMPLETED:
+        return (
+            gettext(
+                "The intervention “%(title)s” for the challenge “%(challenge)s” has been "
+                "carried out."
+            )
+            % names
+        )
+    if event.to_state == S.CANCELLED:
+        return (
+            gettext(
+                "The intervention “%(title)s” for the challenge “%(challenge)s” has been "
+                "cancelled and will not be carried out."
             )
             % names
         )
@@ -260,6 +311,11 @@ INTERVENTION_WORKFLOW = register(
                 requires_note=True,
                 rule=_not_staff,
             ),
+            # Implementation: officers carry out what the council agreed.
+            Transition(S.AGREED, S.IN_PROGRESS, STAFF, _("Start the works")),
+            Transition(S.IN_PROGRESS, S.COMPLETED, STAFF, _("Completed")),
+            Transition(S.AGREED, S.CANCELLED, STAFF, _("Cancel"), requires_note=True),
+            Transition(S.IN_PROGRESS, S.CANCELLED, STAFF, _("Cancel"), requires_note=True),
         ],
         notifier=INTERVENTION_NOTIFIER,
     )

@@ -14,7 +14,7 @@ from civic.api.fields import TextField
 from civic.api.serializers import GeoJSONInputField, StrictInputSerializer, WorkflowEventSerializer
 from civic.models import Challenge
 from civic.workflow import workflow_for
-from interventions.models import Comment, CommentReport, Decision, Intervention
+from interventions.models import Comment, CommentReport, Decision, Intervention, Milestone
 from interventions.selectors import comment_text_visible, consultation_is_open
 from interventions.services import PUBLIC_CHALLENGE
 
@@ -119,6 +119,11 @@ class InterventionSerializer(GeoFeatureModelSerializer):
             "consultation_end",
             "consultation_open",
             "support_count",
+            "planned_start",
+            "planned_end",
+            "actual_start",
+            "actual_end",
+            "progress",
             "is_mine",
             "allowed_transitions",
             "url",
@@ -273,3 +278,63 @@ class DecisionInputSerializer(StrictInputSerializer):
     votes_for = CountField(min_value=0, max_value=MAX_INT)
     votes_against = CountField(min_value=0, max_value=MAX_INT)
     votes_abstaining = CountField(min_value=0, max_value=MAX_INT)
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": 100})
+class ProgressField(CountField):
+    """A whole percentage from 0 to 100 as a JSON number."""
+
+
+class ImplementationInputSerializer(StrictInputSerializer):
+    """Officers: progress and planned dates; the actual start only while the works go on."""
+
+    progress = ProgressField(required=False, min_value=0, max_value=100)
+    planned_start = serializers.DateField(required=False, allow_null=True)
+    planned_end = serializers.DateField(required=False, allow_null=True)
+    actual_start = serializers.DateField(
+        required=False,
+        help_text="Set when the works go in progress; correct it only while they are.",
+    )
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    """A milestone of the works, as public as the intervention; never who wrote it."""
+
+    photo_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Milestone
+        fields = ["id", "intervention", "date", "title", "description", "photo_url", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_photo_url(self, obj) -> str | None:
+        if not obj.photo:
+            return None
+        return self.context["request"].build_absolute_uri(
+            reverse("interventions:milestone_photo", args=[obj.pk])
+        )
+
+
+class MilestoneInputSerializer(StrictInputSerializer):
+    date = serializers.DateField()
+    title = TextField(max_length=200)
+    description = TextField(required=False, allow_blank=True, max_length=5000)
+    photo = serializers.FileField(
+        required=False, allow_empty_file=False, help_text="JPEG, PNG or WebP; EXIF is removed."
+    )
+
+
+class ProgressFileSerializer(serializers.Serializer):
+    """A CSV file of progress updates (see interventions.services.progress_csv_apply)."""
+
+    file = serializers.FileField(
+        allow_empty_file=False,
+        help_text="CSV with a header line: id (required), progress (0-100), step "
+        "(in_progress, completed, cancelled), planned_start, planned_end, actual_start "
+        "(YYYY-MM-DD), note (required to cancel; a cancellation's reason is public). At most 1 MB.",
+    )
+
+
+class ProgressFileResultSerializer(serializers.Serializer):
+    updated = serializers.IntegerField(help_text="How many interventions the file updated.")

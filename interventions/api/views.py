@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
+from civic.api.parsers import FormParser, JSONParser, MultiPartParser
 from civic.api.serializers import transition_input_serializer
 from civic.api.views import FeaturePagination, transition_from_request
 from civic.roles import is_staff_member
@@ -157,6 +158,80 @@ class InterventionViewSet(
         return Response(
             s.CommentSerializer(made, context=context).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(
+        request=s.ImplementationInputSerializer, responses=s.InterventionDetailSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def implementation(self, request, pk=None):
+        """Officers: the works' progress (0-100) and planned dates, while agreed or going on."""
+        intervention = self.get_object()
+        data = s.ImplementationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.implementation_update(
+            intervention=intervention, actor=request.user, **data.validated_data
+        )
+        return self._answer(intervention)
+
+    @extend_schema(methods=["GET"], request=None, responses=s.MilestoneSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request={
+            "multipart/form-data": s.MilestoneInputSerializer,
+            "application/json": s.MilestoneInputSerializer,
+        },
+        responses={201: s.MilestoneSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        filterset_class=None,
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
+    )
+    def milestones(self, request, pk=None):
+        """The works' milestones (GET), or a new one (POST, officers; a photo loses its EXIF)."""
+        intervention = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            rows = selectors.milestones_of(intervention)
+            return Response(s.MilestoneSerializer(rows, many=True, context=context).data)
+        data = s.MilestoneInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        made = services.milestone_add(
+            intervention=intervention, actor=request.user, **data.validated_data
+        )
+        return Response(
+            s.MilestoneSerializer(made, context=context).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": s.ProgressFileSerializer},
+        responses={
+            200: s.ProgressFileResultSerializer,
+            400: OpenApiResponse(
+                description='A bad file: {"file": ["…"]}, or every bad row, nothing written: '
+                '{"rows": ["Line 3, progress: …"]}.'
+            ),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="progress-file",
+        permission_classes=[OfficersOnly],
+        parser_classes=[MultiPartParser],
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def progress_file(self, request):
+        """Officers update many interventions from a CSV file: every row or none."""
+        data = s.ProgressFileSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = services.progress_csv_apply(
+            actor=request.user, content=data.validated_data["file"].read()
+        )
+        return Response({"updated": updated})
 
     @extend_schema(methods=["GET"], request=None, responses=s.DecisionSerializer(many=True))
     @extend_schema(

@@ -317,6 +317,9 @@ def _interventions(challenge, resident, officer) -> None:
         votes_against=1,
         votes_abstaining=0,
     )
+    intervention_services.milestone_add(
+        intervention=decided, actor=officer, date=timezone.localdate(), title="Eerste tegels eruit"
+    )
 
 
 @pytest.fixture

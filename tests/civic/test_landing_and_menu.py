@@ -184,6 +184,7 @@ def test_every_menu_link_opens_for_the_role_and_no_entry_it_cannot_open_is_shown
                 "/grouping/",
                 "/surveys/manage/",
                 "/interventions/moderation/",
+                "/interventions/progress-file/",
                 "/sensors/upload/",
                 "/priority/weights/",
                 "/admin/",
@@ -252,6 +253,7 @@ def test_the_moderation_queue_links_to_the_officers_other_work(client, officer):
         "/grouping/",
         "/surveys/manage/",
         "/interventions/moderation/",
+        "/interventions/progress-file/",
         "/sensors/upload/",
         "/priority/weights/",
     ]

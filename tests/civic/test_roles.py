@@ -196,6 +196,7 @@ EXPECTED = {
         ("interventions", "view_commentreport"),
         ("interventions", "view_decision"),
         ("interventions", "view_support"),
+        ("interventions", "view_milestone"),
     },
 }
 

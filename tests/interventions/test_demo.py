@@ -1,4 +1,4 @@
-"""The demo's interventions: depaving agreed, shade awaiting a decision, a wadi consulted."""
+"""The demo's interventions: depaving in progress, shade awaiting a decision, a wadi consulted."""
 
 from datetime import timedelta
 from io import StringIO
@@ -32,7 +32,15 @@ def test_the_demo_carries_two_challenges_through_the_workflow(
         shade = Intervention.objects.get(challenge=heat, title=demo.SHADE_TITLE)
         wadi = Intervention.objects.get(challenge=water)
 
-        assert (depaving.kind, depaving.status) == ("depaving", "agreed")
+        # Agreed, and the works have started (issue 11): not completed yet.
+        assert (depaving.kind, depaving.status) == ("depaving", "in_progress")
+        assert depaving.actual_start == timezone.localdate()
+        assert depaving.planned_end == timezone.localdate() + timedelta(weeks=10)
+        assert (depaving.progress, depaving.actual_end) == (30, None)
+        assert list(depaving.milestones.values_list("title", flat=True)) == [
+            "Bouwhekken geplaatst",
+            "Eerste 400 m² tegels verwijderd",
+        ]
         decision = Decision.objects.get(intervention=depaving)
         assert (decision.outcome, decision.votes_for, decision.votes_against) == ("agreed", 27, 8)
         assert decision.meeting_reference and decision.motivation
@@ -41,7 +49,7 @@ def test_the_demo_carries_two_challenges_through_the_workflow(
             for e in WorkflowEvent.objects.filter(
                 content_type__model="intervention", object_id=depaving.pk
             )
-        ] == ["under_review", "in_consultation", "awaiting_decision", "agreed"]
+        ] == ["under_review", "in_consultation", "awaiting_decision", "agreed", "in_progress"]
 
         # A council member who logs in has a decision to record.
         assert (shade.kind, shade.status) == ("shade", "awaiting_decision")
@@ -63,7 +71,7 @@ def test_the_demo_carries_two_challenges_through_the_workflow(
 
         stages = stages_for([heat, water, school])
         assert (stages[heat.pk].key, stages[water.pk].key, stages[school.pk].key) == (
-            "agreed",
+            "in_progress",
             "consultation",
             "open",
         )
