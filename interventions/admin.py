@@ -7,6 +7,7 @@ from interventions.models import (
     Comment,
     CommentReport,
     Decision,
+    ImpactEvaluation,
     Intervention,
     Milestone,
     Support,
@@ -77,3 +78,13 @@ class MilestoneAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
     search_fields = ["title", "intervention__title"]
     list_select_related = ["intervention"]
     date_hierarchy = "date"
+
+
+@admin.register(ImpactEvaluation)
+class ImpactEvaluationAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
+    """Read-only: every run is written by the evaluation job and kept as it was."""
+
+    list_display = ["intervention", "verdict", "effect", "low", "high", "computed_at"]
+    list_filter = ["verdict"]
+    search_fields = ["intervention__title"]
+    list_select_related = ["intervention"]

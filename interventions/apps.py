@@ -32,8 +32,19 @@ class InterventionsConfig(AppConfig):
                     "task": "interventions.close_consultations",
                     "schedule": crontab(minute=5),
                 },
+                # New sensor data re-runs the evaluations of completed works (a run is
+                # kept only when its data changed).
+                "interventions-evaluations-sweep": {
+                    "task": "interventions.evaluations_sweep",
+                    "schedule": crontab(minute=35),
+                },
             },
-            routes={"interventions.*": {"queue": "default"}},
+            routes={
+                # The evaluation reads the sensor statistics: with the other evidence work.
+                "interventions.evaluate": {"queue": "evidence"},
+                "interventions.evaluations_sweep": {"queue": "evidence"},
+                "interventions.*": {"queue": "default"},
+            },
         )
         kind_register(
             NotificationKind(
@@ -96,5 +107,6 @@ class InterventionsConfig(AppConfig):
                 "interventions.view_decision",
                 "interventions.view_support",
                 "interventions.view_milestone",
+                "interventions.view_impactevaluation",
             ],
         )

@@ -12,15 +12,24 @@ to interventions.impact_estimate.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from civic.impact_series import SeriesRequest, site_series
 from civic.periods import season_bounds
 from interventions.impact_estimate import (
+    Counts,
     EstimateSettings,
     ImpactEstimate,
+    Placebo,
+    Shortfall,
+    Verdict,
     Window,
     impact_estimate,
 )
@@ -86,3 +95,124 @@ def evaluate_site(
         settings=settings,
     )
     return estimate, windows
+
+
+# ------------------------------------------------------------------ stored runs
+def _as_row(estimate: ImpactEstimate, windows: tuple[Window, Window]) -> dict:
+    before, after = windows
+    placebo = estimate.placebo
+    return {
+        "verdict": estimate.verdict.value,
+        "method": estimate.method,
+        "effect": estimate.effect,
+        "low": estimate.low,
+        "high": estimate.high,
+        "counts": asdict(estimate.counts),
+        "placebo": (
+            {
+                "night": placebo.night.isoformat(),
+                "effect": placebo.effect,
+                "low": placebo.low,
+                "high": placebo.high,
+            }
+            if placebo
+            else None
+        ),
+        "loo_min": estimate.loo_min,
+        "loo_max": estimate.loo_max,
+        "missing": [asdict(s) for s in estimate.missing],
+        "before_first": before.first,
+        "before_last": before.last,
+        "after_first": after.first,
+        "after_last": after.last,
+    }
+
+
+def evaluation_as_estimate(row) -> ImpactEstimate:
+    """A stored run as the estimate it was, for its sentence (impact_sentence)."""
+    placebo = row.placebo
+    return ImpactEstimate(
+        verdict=Verdict(row.verdict),
+        method=row.method,
+        counts=Counts(**row.counts),
+        effect=row.effect,
+        low=row.low,
+        high=row.high,
+        placebo=(
+            Placebo(
+                night=date.fromisoformat(placebo["night"]),
+                effect=placebo["effect"],
+                low=placebo["low"],
+                high=placebo["high"],
+            )
+            if placebo
+            else None
+        ),
+        loo_min=row.loo_min,
+        loo_max=row.loo_max,
+        missing=tuple(Shortfall(**s) for s in row.missing),
+    )
+
+
+def _impact_radius(kind: str) -> float:
+    radii = getattr(settings, "INTERVENTIONS_IMPACT_RADIUS_M", {})
+    return float(radii.get(kind, radii.get("default", 150.0)))
+
+
+def evaluation_run(*, intervention, today: date | None = None):
+    """Evaluate a completed intervention and keep the run when its data changed.
+
+    An intervention without a site cannot be measured: a ValidationError naming
+    `site`. Returns the stored run (the earlier one when nothing changed), or
+    None while there is no night after the works yet.
+    """
+    from interventions.models import ImpactEvaluation, Intervention
+
+    if intervention.site is None:
+        raise ValidationError(
+            {"site": _("This intervention has no site, so there is no place to measure around.")}
+        )
+    if intervention.status != Intervention.Status.COMPLETED or not intervention.actual_end:
+        raise ValidationError({"status": _("Only completed works are measured.")})
+    today = today or timezone.localdate()
+    # Controls must not lie near other works carried out meanwhile.
+    others = (
+        Intervention.objects.filter(
+            status__in=[Intervention.Status.IN_PROGRESS, Intervention.Status.COMPLETED],
+            site__isnull=False,
+        )
+        .exclude(pk=intervention.pk)
+        .only("site", "kind")
+    )
+    exclude = tuple((other.site, _impact_radius(other.kind)) for other in others)
+    estimate, windows = evaluate_site(
+        site=intervention.site,
+        works_start=intervention.actual_start or intervention.actual_end,
+        works_end=intervention.actual_end,
+        today=today,
+        impact_radius_m=_impact_radius(intervention.kind),
+        exclude=exclude,
+    )
+    if estimate is None:
+        return None
+    values = _as_row(estimate, windows)
+    last = intervention.evaluations.order_by("-computed_at", "-id").first()
+    if last is not None and all(
+        getattr(last, name) == value
+        for name, value in values.items()
+        if name not in {"placebo", "missing"}
+    ):
+        return last  # nothing new since the last run: no duplicate row
+    return ImpactEvaluation.objects.create(intervention=intervention, figure=NIGHT_FIGURE, **values)
+
+
+def evaluations_sweep(*, today: date | None = None) -> int:
+    """Re-run every completed intervention with a site (new data arrives); returns runs added."""
+    from interventions.models import ImpactEvaluation, Intervention
+
+    before = ImpactEvaluation.objects.count()
+    for intervention in Intervention.objects.filter(
+        status=Intervention.Status.COMPLETED, site__isnull=False, actual_end__isnull=False
+    ):
+        evaluation_run(intervention=intervention, today=today)
+    return ImpactEvaluation.objects.count() - before

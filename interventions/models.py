@@ -311,3 +311,53 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ImpactEvaluation(models.Model):
+    """One run of the before/after evaluation of a completed intervention; every run is kept.
+
+    Written only by interventions.evaluation (the Celery job and its sweep): a
+    figure can be followed as data accumulates, and a run is added only when
+    its data changed since the last one.
+    """
+
+    class Verdict(models.TextChoices):
+        COOLER = "cooler", _("cooler")
+        WARMER = "warmer", _("warmer")
+        NO_CLEAR_EFFECT = "no_clear_effect", _("no clear effect")
+        NOT_ENOUGH_DATA = "not_enough_data", _("not enough data yet")
+
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.CASCADE,
+        related_name="evaluations",
+        verbose_name=_("intervention"),
+    )
+    figure = models.CharField(_("figure"), max_length=40)
+    verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices)
+    method = models.CharField(_("method"), max_length=200)
+    effect = models.FloatField(_("effect"), null=True)
+    low = models.FloatField(_("lower bound"), null=True)
+    high = models.FloatField(_("upper bound"), null=True)
+    # {impact_sensors, control_sensors, nights_before, nights_after}
+    counts = models.JSONField(_("counts"), default=dict)
+    # {night, effect, low, high} of the placebo date; leave-one-control-out range.
+    placebo = models.JSONField(_("placebo"), null=True)
+    loo_min = models.FloatField(_("leave-one-out minimum"), null=True)
+    loo_max = models.FloatField(_("leave-one-out maximum"), null=True)
+    # [{what, have, need}] while there is not enough data yet.
+    missing = models.JSONField(_("what is missing"), default=list)
+    before_first = models.DateField(_("before window from"))
+    before_last = models.DateField(_("before window until"))
+    after_first = models.DateField(_("after window from"))
+    after_last = models.DateField(_("after window until"))
+    computed_at = models.DateTimeField(_("computed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("impact evaluation")
+        verbose_name_plural = _("impact evaluations")
+        ordering = ["intervention", "-computed_at", "-id"]
+        indexes = [models.Index(fields=["intervention", "-computed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.intervention_id}: {self.verdict} ({self.computed_at:%Y-%m-%d})"

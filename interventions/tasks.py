@@ -13,3 +13,24 @@ def close_consultations() -> int:
     day, so a second run (or a redelivered message) finds nothing left to move.
     """
     return consultations_close_ended()
+
+
+@shared_task(name="interventions.evaluate", acks_late=True)
+def evaluate(intervention_id: int) -> int | None:
+    """Evaluate one completed intervention (queued when it is completed); the run's id."""
+    from interventions.evaluation import evaluation_run
+    from interventions.models import Intervention
+
+    intervention = Intervention.objects.filter(pk=intervention_id).first()
+    if intervention is None or intervention.site is None:
+        return None
+    run = evaluation_run(intervention=intervention)
+    return run.pk if run else None
+
+
+@shared_task(name="interventions.evaluations_sweep", acks_late=True)
+def evaluations_sweep() -> int:
+    """Re-run the evaluations as new sensor data arrives; a run is kept only when data changed."""
+    from interventions.evaluation import evaluations_sweep as sweep
+
+    return sweep()

@@ -170,8 +170,25 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_officer": staff,
         "comment_form": CommentForm(),
         "report_form": ReportForm(),
+        **_measured(intervention),
     }
     return render(request, "interventions/detail.html", context)
+
+
+def _measured(intervention: Intervention) -> dict:
+    """The latest before/after evaluation in words, and how many runs came before it."""
+    from interventions.evaluation import evaluation_as_estimate
+    from interventions.impact_estimate import impact_sentence
+
+    runs = list(intervention.evaluations.order_by("-computed_at", "-id")[:50])
+    if not runs:
+        return {"evaluation": None}
+    latest = runs[0]
+    return {
+        "evaluation": latest,
+        "evaluation_sentence": impact_sentence(evaluation_as_estimate(latest)),
+        "evaluation_runs": len(runs),
+    }
 
 
 def _threaded(comments: list[Comment]) -> list[Comment]:

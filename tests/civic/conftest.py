@@ -320,6 +320,21 @@ def _interventions(challenge, resident, officer) -> None:
     intervention_services.milestone_add(
         intervention=decided, actor=officer, date=timezone.localdate(), title="Eerste tegels eruit"
     )
+    # An evaluation run as the job writes it (the admin lists and opens it read-only).
+    from interventions.models import ImpactEvaluation
+
+    ImpactEvaluation.objects.create(
+        intervention=decided,
+        figure="night_anomaly",
+        verdict="not_enough_data",
+        method="test",
+        counts={"impact_sensors": 0, "control_sensors": 0, "nights_before": 0, "nights_after": 0},
+        missing=[{"what": "impact_sensors", "have": 0, "need": 2}],
+        before_first=timezone.localdate(),
+        before_last=timezone.localdate(),
+        after_first=timezone.localdate(),
+        after_last=timezone.localdate(),
+    )
 
 
 @pytest.fixture

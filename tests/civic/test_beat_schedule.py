@@ -24,6 +24,7 @@ EXPECTED = {
     "sensors-mark-silent": "sensors.mark_silent",
     "surveys-signal-sweep": "surveys.recompute_signal",
     "interventions-close-consultations": "interventions.close_consultations",
+    "interventions-evaluations-sweep": "interventions.evaluations_sweep",
     "priority-recompute-sweep": "priority.recompute_scores",
 }
 
@@ -79,6 +80,8 @@ def test_the_running_process_has_the_same_schedule():
         ("surveys.recompute_signal", "evidence"),
         ("priority.recompute_scores", "evidence"),
         ("interventions.close_consultations", "default"),
+        ("interventions.evaluate", "evidence"),
+        ("interventions.evaluations_sweep", "evidence"),
         ("civic.notify_workflow_event", "default"),
     ],
 )

@@ -197,6 +197,7 @@ EXPECTED = {
         ("interventions", "view_decision"),
         ("interventions", "view_support"),
         ("interventions", "view_milestone"),
+        ("interventions", "view_impactevaluation"),
     },
 }
 
