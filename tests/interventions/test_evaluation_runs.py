@@ -17,9 +17,8 @@ pytestmark = pytest.mark.django_db
 S = Intervention.Status
 
 
-@pytest.fixture
-def completed(officer, council, challenge):
-    """An agreed depaving at the planted site, carried out 1-10 July 2026."""
+def started(officer, council, challenge) -> Intervention:
+    """A depaving at the planted site, agreed in June 2026 and started on 1 July."""
     from tests.interventions.conftest import awaiting, decide
 
     with time_machine.travel(date(2026, 6, 1)):
@@ -29,6 +28,13 @@ def completed(officer, council, challenge):
         decide(council, intervention, "agreed")
     with time_machine.travel(date(2026, 7, 1)):
         transition(intervention, S.IN_PROGRESS, actor=officer)
+    return intervention
+
+
+@pytest.fixture
+def completed(officer, council, challenge):
+    """The depaving, carried out 1-10 July 2026."""
+    intervention = started(officer, council, challenge)
     with time_machine.travel(date(2026, 7, 10)):
         transition(intervention, S.COMPLETED, actor=officer)
     intervention.refresh_from_db()
@@ -40,15 +46,8 @@ def test_completing_queues_the_evaluation_and_the_page_says_it(
     officer, council, challenge, municipality, client, django_capture_on_commit_callbacks
 ):
     plant(officer, effect=-0.8)
-    from tests.interventions.conftest import awaiting, decide
-
-    with time_machine.travel(date(2026, 6, 1)):
-        intervention = awaiting(officer, challenge)
-        Intervention.objects.filter(pk=intervention.pk).update(site=from_rd(SITE.x, SITE.y))
-        intervention.refresh_from_db()
-        decide(council, intervention, "agreed")
-    with time_machine.travel(date(2026, 7, 1)):
-        transition(intervention, S.IN_PROGRESS, actor=officer)
+    intervention = started(officer, council, challenge)
+    # Completed late in autumn, with the works' real end on record.
     with time_machine.travel(date(2026, 11, 30)):
         Intervention.objects.filter(pk=intervention.pk).update(actual_end=WORKS[1])
         with django_capture_on_commit_callbacks(execute=True):
