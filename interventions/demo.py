@@ -92,20 +92,51 @@ def _square_around(lon: float, lat: float, half_m: float) -> Polygon:
     return Polygon(ring, srid=4326)
 
 
+def _new_challenge_for(title: str, challenge_title: str, progress: Progress) -> Challenge | None:
+    """The challenge for the demo proposal `title`; None if closed or the proposal exists."""
+    challenge = _challenge(challenge_title, progress)
+    if challenge is None:
+        return None
+    if Intervention.objects.filter(challenge=challenge, title=title).exists():
+        progress(f"  “{title}”: kept")
+        return None
+    return challenge
+
+
+def _consulted(
+    users: dict[str, User],
+    challenge: Challenge,
+    *,
+    weeks: int,
+    supporters: tuple[str, ...],
+    **fields,
+) -> Intervention:
+    """An officer's proposal opened for consultation for `weeks`, with its supporters."""
+    proposal = services.intervention_create(actor=users["officer"], challenge=challenge, **fields)
+    workflow.transition(
+        proposal,
+        S.IN_CONSULTATION,
+        actor=users["officer"],
+        changes={"consultation_end": timezone.localdate() + timedelta(weeks=weeks)},
+    )
+    for login in supporters:
+        services.support_add(intervention=proposal, actor=users[login])
+    return proposal
+
+
 def load_depaving(users: dict[str, User], progress: Progress) -> bool:
     """The agreed depaving on the shopping-centre square: decided, works in progress, milestones."""
-    challenge = _challenge(HEAT_CHALLENGE, progress)
+    challenge = _new_challenge_for(DEPAVING_TITLE, HEAT_CHALLENGE, progress)
     if challenge is None:
-        return False
-    if Intervention.objects.filter(challenge=challenge, title=DEPAVING_TITLE).exists():
-        progress(f"  “{DEPAVING_TITLE}”: kept")
         return False
     officer, council = users["officer"], users["council"]
     today = timezone.localdate()
     with transaction.atomic():
-        depaving = services.intervention_create(
-            actor=officer,
-            challenge=challenge,
+        depaving = _consulted(
+            users,
+            challenge,
+            weeks=2,
+            supporters=("resident", "bewoner01", "bewoner02", "bewoner03", "bewoner04"),
             kind=Intervention.Kind.DEPAVING,
             title=DEPAVING_TITLE,
             description=(
@@ -120,14 +151,6 @@ def load_depaving(users: dict[str, User], progress: Progress) -> bool:
                 "heetste uren; regenwater zakt weg in plaats van af te stromen."
             ),
         )
-        workflow.transition(
-            depaving,
-            S.IN_CONSULTATION,
-            actor=officer,
-            changes={"consultation_end": today + timedelta(weeks=2)},
-        )
-        for login in ("resident", "bewoner01", "bewoner02", "bewoner03", "bewoner04"):
-            services.support_add(intervention=depaving, actor=users[login])
         services.comment_create(
             intervention=depaving,
             actor=users["bewoner02"],
@@ -185,17 +208,16 @@ def load_depaving(users: dict[str, User], progress: Progress) -> bool:
 
 def load_shade(users: dict[str, User], progress: Progress) -> bool:
     """Shade sails at the shopping centre, consulted and waiting for the council's decision."""
-    challenge = _challenge(HEAT_CHALLENGE, progress)
+    challenge = _new_challenge_for(SHADE_TITLE, HEAT_CHALLENGE, progress)
     if challenge is None:
-        return False
-    if Intervention.objects.filter(challenge=challenge, title=SHADE_TITLE).exists():
-        progress(f"  “{SHADE_TITLE}”: kept")
         return False
     officer = users["officer"]
     with transaction.atomic():
-        shade = services.intervention_create(
-            actor=officer,
-            challenge=challenge,
+        shade = _consulted(
+            users,
+            challenge,
+            weeks=1,
+            supporters=("resident2", "bewoner05", "bewoner06"),
             kind=Intervention.Kind.SHADE,
             title=SHADE_TITLE,
             description=(
@@ -208,14 +230,6 @@ def load_shade(users: dict[str, User], progress: Progress) -> bool:
         )
         workflow.transition(
             shade,
-            S.IN_CONSULTATION,
-            actor=officer,
-            changes={"consultation_end": timezone.localdate() + timedelta(weeks=1)},
-        )
-        for login in ("resident2", "bewoner05", "bewoner06"):
-            services.support_add(intervention=shade, actor=users[login])
-        workflow.transition(
-            shade,
             S.AWAITING_DECISION,
             actor=officer,
             note="De consultatie is afgerond; het voorstel gaat naar de raad.",
@@ -226,17 +240,23 @@ def load_shade(users: dict[str, User], progress: Progress) -> bool:
 
 def load_wadi(users: dict[str, User], progress: Progress) -> bool:
     """The wadi proposal in consultation, with supports, comments and one hidden comment."""
-    challenge = _challenge(WATER_CHALLENGE, progress)
+    challenge = _new_challenge_for(WADI_TITLE, WATER_CHALLENGE, progress)
     if challenge is None:
-        return False
-    if Intervention.objects.filter(challenge=challenge, title=WADI_TITLE).exists():
-        progress(f"  “{WADI_TITLE}”: kept")
         return False
     officer = users["officer"]
     with transaction.atomic():
-        wadi = services.intervention_create(
-            actor=officer,
-            challenge=challenge,
+        wadi = _consulted(
+            users,
+            challenge,
+            weeks=CONSULTATION_WEEKS,
+            supporters=(
+                "resident",
+                "resident2",
+                "bewoner10",
+                "bewoner11",
+                "bewoner12",
+                "bewoner13",
+            ),
             kind=Intervention.Kind.WATER_STORAGE,
             title=WADI_TITLE,
             description=(
@@ -247,16 +267,6 @@ def load_wadi(users: dict[str, User], progress: Progress) -> bool:
             cost_estimate=Decimal("95000"),
             expected_effect="Minder water op straat en in tuinen na een hoosbui.",
         )
-        workflow.transition(
-            wadi,
-            S.IN_CONSULTATION,
-            actor=officer,
-            changes={
-                "consultation_end": timezone.localdate() + timedelta(weeks=CONSULTATION_WEEKS)
-            },
-        )
-        for login in ("resident", "resident2", "bewoner10", "bewoner11", "bewoner12", "bewoner13"):
-            services.support_add(intervention=wadi, actor=users[login])
         question = services.comment_create(
             intervention=wadi,
             actor=users["resident2"],
