@@ -76,10 +76,10 @@ def test_the_real_tree_keeps_every_contract():
             "sensors.services -> surveys.models",
         ),
         (
-            "interventions/views.py",
+            "interventions/views/proposals.py",
             "from sensors import selectors",
             APPS,
-            "interventions.views -> sensors.selectors",
+            "interventions.views.proposals -> sensors.selectors",
         ),
     ],
 )

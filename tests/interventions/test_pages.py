@@ -425,7 +425,7 @@ def test_a_challenge_number_beyond_any_id_is_a_404(client, resident, challenge):
 
 
 def test_the_list_pages_instead_of_stopping_at_a_cap(client, officer, challenge, monkeypatch):
-    from interventions import views
+    from interventions.views import proposals as views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     for n in range(3):

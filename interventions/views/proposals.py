@@ -1,4 +1,4 @@
-"""Pages of interventions: the list, a proposal's page, proposing, moderation and decisions."""
+"""Proposal pages: the list, one intervention, proposing, editing and workflow moves."""
 
 from __future__ import annotations
 
@@ -10,49 +10,35 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civic import workflow
 from civic.challenge_parts import stages_for
-from civic.roles import COUNCIL, RESIDENT, is_staff_member, user_has_role
+from civic.roles import RESIDENT, is_staff_member, user_has_role
 from civic.selectors import challenges_visible_to
 from interventions import selectors, services
 from interventions.forms import (
     CommentForm,
-    DecisionForm,
     ImplementationForm,
     InterventionForm,
     MilestoneForm,
-    ModerationForm,
-    ProgressFileForm,
     ReportForm,
     TransitionForm,
 )
-from interventions.models import Comment, Intervention, Milestone
+from interventions.models import Comment, Intervention
+from interventions.views.common import (
+    challenge_url,
+    may_edit,
+    problem_text,
+    to_form,
+    visible_or_404,
+)
 
 S = Intervention.Status
-
-
-def _problem_text(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return " ".join(m for ms in error.message_dict.values() for m in ms)
-    return " ".join(error.messages)
-
-
-def _to_form(form, error: ValidationError) -> None:
-    """A service's refusal under the form field it names (or above the form)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, problems in error.message_dict.items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
 
 
 # The list's filters: (query value, label, statuses).
@@ -93,13 +79,9 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible(request: HttpRequest, pk: int) -> Intervention:
-    return get_object_or_404(selectors.interventions_visible_to(user=request.user), pk=pk)
-
-
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A proposal's page: what, where, its consultation, comments, decision and history."""
-    intervention = _visible(request, pk)
+    intervention = visible_or_404(request, pk)
     user = request.user
     staff = is_staff_member(user)
     comments = list(selectors.comments_of(intervention))
@@ -140,7 +122,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     site = intervention.site.geojson if intervention.site else None
     context = {
         "intervention": intervention,
-        "challenge_url": _challenge_url(intervention.challenge_id),
+        "challenge_url": challenge_url(intervention.challenge_id),
         "stage": stages_for([intervention.challenge])[intervention.challenge_id],
         "consultation_open": consultation_open,
         "comments": comments,
@@ -166,7 +148,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_comment": consultation_open and (staff or user_has_role(user, RESIDENT)),
         "may_decide": intervention.status == S.AWAITING_DECISION
         and selectors.decides_for_the_council(user),
-        "may_edit": _may_edit(intervention, user),
+        "may_edit": may_edit(intervention, user),
         "is_officer": staff,
         "comment_form": CommentForm(),
         "report_form": ReportForm(),
@@ -208,21 +190,6 @@ def _threaded(comments: list[Comment]) -> list[Comment]:
     return ordered
 
 
-def _challenge_url(pk: int) -> str:
-    return reverse("civic:challenge_detail", args=[pk])
-
-
-def _may_edit(intervention: Intervention, user) -> bool:
-    if is_staff_member(user):
-        return intervention.status in (S.PROPOSED, S.UNDER_REVIEW)
-    return (
-        user.is_authenticated
-        and intervention.proposer_id == user.pk
-        and intervention.status == S.PROPOSED
-        and user_has_role(user, RESIDENT)
-    )
-
-
 @login_required
 def new(request: HttpRequest) -> HttpResponse:
     """Propose an intervention for a public challenge (?challenge=<pk>): residents and officers."""
@@ -246,7 +213,7 @@ def new(request: HttpRequest) -> HttpResponse:
                 actor=request.user, challenge=challenge, **form.cleaned_data
             )
         except ValidationError as error:
-            _to_form(form, error)
+            to_form(form, error)
         else:
             if intervention.status == S.PROPOSED:
                 messages.success(
@@ -271,8 +238,8 @@ def new(request: HttpRequest) -> HttpResponse:
 @login_required
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a proposal (its resident proposer while proposed; officers until consultation)."""
-    intervention = _visible(request, pk)
-    if not _may_edit(intervention, request.user):
+    intervention = visible_or_404(request, pk)
+    if not may_edit(intervention, request.user):
         raise PermissionDenied
     form = InterventionForm(request.POST or None, instance=intervention)
     if request.method == "POST" and form.is_valid():
@@ -281,7 +248,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
                 intervention=intervention, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _to_form(form, error)
+            to_form(form, error)
         else:
             return redirect("interventions:detail", pk=pk)
     return render(
@@ -300,10 +267,10 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def move(request: HttpRequest, pk: int) -> HttpResponse:
     """One workflow move from the page's buttons; refusals come back as a message."""
-    intervention = _visible(request, pk)
+    intervention = visible_or_404(request, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _problem_text(ValidationError(form.errors)))
+        messages.error(request, problem_text(ValidationError(form.errors)))
         return redirect("interventions:detail", pk=pk)
     target = form.cleaned_data["to"]
     if target in (S.AGREED, S.DECLINED, S.DEFERRED):
@@ -321,7 +288,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
             changes=changes,
         )
     except ValidationError as error:
-        messages.error(request, _problem_text(error))
+        messages.error(request, problem_text(error))
     else:
         messages.success(
             request,
@@ -331,224 +298,3 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     if intervention.status == S.WITHDRAWN:
         return redirect("interventions:index")
     return redirect("interventions:detail", pk=pk)
-
-
-@login_required
-@require_POST
-def support(request: HttpRequest, pk: int) -> HttpResponse:
-    """Support a proposal in consultation, or take the support back (action=remove)."""
-    intervention = _visible(request, pk)
-    try:
-        if request.POST.get("action") == "remove":
-            services.support_remove(intervention=intervention, actor=request.user)
-            messages.success(request, _("Your support was taken back."))
-        else:
-            services.support_add(intervention=intervention, actor=request.user)
-            messages.success(request, _("Thank you for your support."))
-    except ValidationError as error:
-        messages.error(request, _problem_text(error))
-    return redirect(reverse("interventions:detail", args=[pk]) + "#support")
-
-
-@login_required
-@require_POST
-def comment(request: HttpRequest, pk: int) -> HttpResponse:
-    """Comment on a proposal (officers: an official answer, optionally to one comment)."""
-    intervention = _visible(request, pk)
-    form = CommentForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _problem_text(ValidationError(form.errors)))
-        return redirect(reverse("interventions:detail", args=[pk]) + "#comments")
-    reply_to = None
-    if form.cleaned_data.get("reply_to"):
-        reply_to = get_object_or_404(
-            Comment, pk=form.cleaned_data["reply_to"], intervention=intervention
-        )
-    try:
-        made = services.comment_create(
-            intervention=intervention,
-            actor=request.user,
-            text=form.cleaned_data["text"],
-            reply_to=reply_to,
-        )
-    except ValidationError as error:
-        messages.error(request, _problem_text(error))
-        return redirect(reverse("interventions:detail", args=[pk]) + "#comments")
-    return redirect(reverse("interventions:detail", args=[pk]) + f"#comment-{made.pk}")
-
-
-@login_required
-@require_POST
-def report(request: HttpRequest, pk: int) -> HttpResponse:
-    """Report a comment (spam, offensive, off-topic), once per resident."""
-    found = get_object_or_404(Comment, pk=pk)
-    intervention = _visible(request, found.intervention_id)
-    form = ReportForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a reason: spam, offensive or off-topic."))
-    else:
-        try:
-            services.comment_report(
-                comment=found, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            messages.error(request, _problem_text(error))
-        else:
-            messages.success(request, _("Thank you: the moderators will look at it."))
-    return redirect(reverse("interventions:detail", args=[intervention.pk]) + "#comments")
-
-
-def _officer_only(request: HttpRequest) -> None:
-    if not is_staff_member(request.user):
-        raise PermissionDenied
-
-
-@login_required
-def moderation(request: HttpRequest) -> HttpResponse:
-    """Officers restore or remove comments hidden after reports, oldest first."""
-    _officer_only(request)
-    queue = list(selectors.moderation_queue()[:100])
-    for hidden in queue:
-        hidden.reasons = sorted({r.get_reason_display() for r in hidden.reports.all()})
-    return render(
-        request, "interventions/moderation.html", {"comments": queue, "form": ModerationForm()}
-    )
-
-
-@login_required
-@require_POST
-def moderate(request: HttpRequest, pk: int) -> HttpResponse:
-    _officer_only(request)
-    found = get_object_or_404(Comment, pk=pk)
-    form = ModerationForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _problem_text(ValidationError(form.errors)))
-    else:
-        try:
-            services.comment_moderate(
-                comment=found,
-                actor=request.user,
-                to=form.cleaned_data["to"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            messages.error(request, _problem_text(error))
-        else:
-            messages.success(request, _("The author has been told."))
-    return redirect("interventions:moderation")
-
-
-@login_required
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
-    """A council member records the decision on a proposal awaiting one."""
-    intervention = _visible(request, pk)
-    if not user_has_role(request.user, COUNCIL):
-        raise PermissionDenied
-    if not selectors.decides_for_the_council(request.user):
-        raise PermissionDenied(
-            _("Officers and administrators do not record or reopen council decisions.")
-        )
-    form = DecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.decision_record(
-                intervention=intervention, actor=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            _to_form(form, error)
-        else:
-            messages.success(request, _("The decision is on the record."))
-            return redirect("interventions:detail", pk=pk)
-    status = 400 if request.method == "POST" else 200
-    if intervention.status != S.AWAITING_DECISION and request.method == "GET":
-        form.add_error(None, _("This proposal is not awaiting a decision."))
-    return render(
-        request,
-        "interventions/decide.html",
-        {"form": form, "intervention": intervention},
-        status=status,
-    )
-
-
-@login_required
-@require_POST
-def implementation(request: HttpRequest, pk: int) -> HttpResponse:
-    """Officers set the works' progress and planned dates from the intervention's page."""
-    intervention = _visible(request, pk)
-    _officer_only(request)
-    form = ImplementationForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _problem_text(ValidationError(form.errors)))
-        return redirect("interventions:detail", pk=pk)
-    values = {k: v for k, v in form.cleaned_data.items() if k in request.POST}
-    if values.get("progress") is None:
-        values.pop("progress", None)
-    try:
-        services.implementation_update(intervention=intervention, actor=request.user, **values)
-    except ValidationError as error:
-        messages.error(request, _problem_text(error))
-    else:
-        messages.success(request, _("The progress is saved."))
-    return redirect(reverse("interventions:detail", args=[pk]) + "#implementation")
-
-
-@login_required
-@require_POST
-def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """Officers add a milestone (a photo loses its EXIF, as a concern's does)."""
-    intervention = _visible(request, pk)
-    _officer_only(request)
-    form = MilestoneForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _problem_text(ValidationError(form.errors)))
-        return redirect(reverse("interventions:detail", args=[pk]) + "#milestones")
-    try:
-        services.milestone_add(intervention=intervention, actor=request.user, **form.cleaned_data)
-    except ValidationError as error:
-        messages.error(request, _problem_text(error))
-    else:
-        messages.success(request, _("The milestone is added."))
-    return redirect(reverse("interventions:detail", args=[pk]) + "#milestones")
-
-
-def milestone_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    """A milestone's photo, for whoever may see its intervention (the same one rule)."""
-    milestone = get_object_or_404(
-        Milestone.objects.filter(
-            intervention__in=selectors.interventions_visible_to(user=request.user)
-        ),
-        pk=pk,
-    )
-    if not milestone.photo:
-        raise Http404
-    response = FileResponse(milestone.photo.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=300"
-    patch_vary_headers(response, ["Cookie"])
-    return response
-
-
-@login_required
-def progress_file(request: HttpRequest) -> HttpResponse:
-    """Officers update many interventions from a CSV file: every row or none, bad rows named."""
-    _officer_only(request)
-    form = ProgressFileForm(request.POST or None, request.FILES or None)
-    problems: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            updated = services.progress_csv_apply(
-                actor=request.user, content=form.cleaned_data["file"].read()
-            )
-        except ValidationError as error:
-            problems = [m for ms in error.message_dict.values() for m in ms]
-        else:
-            messages.success(
-                request, _("%(count)d interventions were updated.") % {"count": updated}
-            )
-            return redirect("interventions:progress_file")
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "interventions/progress_file.html",
-        {"form": form, "problems": problems, "columns": services.CSV_COLUMNS},
-        status=status,
-    )

@@ -1,0 +1,58 @@
+"""Writes of interventions, one module per stage of their life.
+
+Every status change goes through civic.workflow.transition(); every refusal is
+a ValidationError naming the field (400) or a PermissionDenied (403), raised
+before anything is written or inside the one transaction that rolls back.
+Callers use ``from interventions import services`` and ``services.<name>``; the
+package re-exports each module's public writes so that stays one place to look.
+"""
+
+from interventions.services.consultation import (
+    comment_create,
+    comment_moderate,
+    comment_report,
+    consultations_close_ended,
+    reports_to_hide,
+    support_add,
+    support_remove,
+)
+from interventions.services.decisions import decision_record
+from interventions.services.implementation import (
+    CSV_COLUMNS,
+    CSV_MAX_BYTES,
+    CSV_MAX_ROWS,
+    IMPLEMENTATION_FIELDS,
+    UPDATABLE,
+    implementation_update,
+    milestone_add,
+    progress_csv_apply,
+)
+from interventions.services.proposals import (
+    EDITABLE_FIELDS,
+    PUBLIC_CHALLENGE,
+    intervention_create,
+    intervention_update,
+)
+
+__all__ = [
+    "CSV_COLUMNS",
+    "CSV_MAX_BYTES",
+    "CSV_MAX_ROWS",
+    "EDITABLE_FIELDS",
+    "IMPLEMENTATION_FIELDS",
+    "PUBLIC_CHALLENGE",
+    "UPDATABLE",
+    "comment_create",
+    "comment_moderate",
+    "comment_report",
+    "consultations_close_ended",
+    "decision_record",
+    "implementation_update",
+    "intervention_create",
+    "intervention_update",
+    "milestone_add",
+    "progress_csv_apply",
+    "reports_to_hide",
+    "support_add",
+    "support_remove",
+]
