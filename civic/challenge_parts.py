@@ -13,7 +13,11 @@ AppConfig.ready():
   stage any app reports wins, else the challenge's own status;
 - **stakeholders**: who has a stake in a challenge beyond the authors of its
   linked concerns (survey respondents, supporters of a proposal); used by
-  notifications.
+  notifications;
+- **timeline sources**: the public story of a challenge from its first concern
+  to the measured effect. Each source gives dated entries for one challenge
+  (what happened, in words, never naming a person); the core merges them in
+  date order (`timeline_of`).
 
 And one signal: **challenge_concerns_changed** (sender=Challenge,
 challenge=the challenge, concern_ids=the concerns linked or unlinked,
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.dispatch import Signal
@@ -72,10 +77,35 @@ StageSource = Callable[[list[int]], dict[int, Stage]]
 # (challenge) -> users with a stake in it.
 StakeholderSource = Callable[[Challenge], Iterable[User]]
 
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One public step in a challenge's story.
+
+    `kind` groups entries (concerns, grouped, evidence, priority, proposal,
+    consultation, decision, milestone, completion, evaluation, answers) for
+    icons and filters; `text` is plain words in the reader's language and
+    must hold no personal data (no names, no resident's own text); `url`
+    links to the public page with more, if any. `order` breaks ties on one
+    day (lower first).
+    """
+
+    day: date
+    kind: str
+    title: Any
+    text: Any = ""
+    url: str = ""
+    order: int = 100
+
+
+# (challenge) -> its public entries from this source, in any order.
+TimelineSource = Callable[[Challenge], Iterable[TimelineEntry]]
+
 _PANELS: dict[str, Panel] = {}
 _FACTS: dict[str, Fact] = {}
 _STAGE_SOURCES: dict[str, StageSource] = {}
 _STAKEHOLDER_SOURCES: dict[str, StakeholderSource] = {}
+_TIMELINE_SOURCES: dict[str, TimelineSource] = {}
 
 
 def panel_register(panel: Panel) -> None:
@@ -92,6 +122,16 @@ def stage_source_register(key: str, source: StageSource) -> None:
 
 def stakeholder_source_register(key: str, source: StakeholderSource) -> None:
     _STAKEHOLDER_SOURCES[key] = source
+
+
+def timeline_source_register(key: str, source: TimelineSource) -> None:
+    _TIMELINE_SOURCES[key] = source
+
+
+def timeline_of(challenge: Challenge) -> list[TimelineEntry]:
+    """The challenge's public story from every source, oldest first."""
+    entries = [entry for source in _TIMELINE_SOURCES.values() for entry in source(challenge)]
+    return sorted(entries, key=lambda e: (e.day, e.order, e.kind))
 
 
 def panels() -> list[Panel]:
