@@ -143,7 +143,7 @@ def test_the_chart_shows_before_and_after_with_a_table(officer, completed, munic
     after = [w for w in run.chart if w["side"] == "after"]
     assert all(w["impact"] < w["control"] for w in after)
     # Drawn on the server: an SVG that scales, four lines, a caption naming the windows.
-    svg = re.search(r"<svg [^>]*viewBox=\"0 0 640 260\"[^>]*>(.*?)</svg>", text, re.S)
+    svg = re.search(r"<svg [^>]*viewBox=\"0 0 480 300\"[^>]*>(.*?)</svg>", text, re.S)
     assert svg is not None and 'width="100%"' in svg.group(0)
     assert svg.group(1).count("<polyline") == 4
     assert "<script" not in text.split('id="measured-effect"')[1].split("</section>")[0]
