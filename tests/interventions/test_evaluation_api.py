@@ -59,6 +59,8 @@ def test_every_run_of_every_figure_newest_first_with_its_sentence(
     assert soil["verdict"] == "lower" and "drier" in soil["sentence"]
     dutch_night = next(row for row in dutch.json() if row["figure"] == "night_anomaly")
     assert dutch_night["sentence"].startswith("Sinds het werk klaar is")
+    dutch_soil = next(row for row in dutch.json() if row["figure"] == "soil_moisture")
+    assert "procentpunt droger" in dutch_soil["sentence"]
 
 
 def test_a_proposal_you_may_not_see_is_not_found_and_no_site_is_an_empty_list(resident, challenge):

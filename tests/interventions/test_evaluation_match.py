@@ -59,6 +59,9 @@ def test_the_page_reports_the_match_in_words(officer, completed, municipality, c
     assert not re.search(r"\bs\d+\b", json.dumps(run.match))
     assert "Comparison places: 4 of 5 sensors 400 to 1,500 m away" in text
     assert "(all 5 candidates:" in text
+    dutch = page(client, completed, "nl")
+    assert "Vergelijkingsplekken: 4 van de 5 sensoren op 400 tot 1.500 m afstand" in dutch
+    assert "(alle 5 kandidaten:" in dutch
 
 
 def test_water_storage_is_also_measured_on_soil_moisture_and_standing_water(
@@ -87,6 +90,9 @@ def test_water_storage_is_also_measured_on_soil_moisture_and_standing_water(
     assert "percentage points drier than at comparable places" in text
     assert "hours a day less than at comparable places" in text
     assert "cooler" not in text.split("the soil near the site")[1].split(".")[0]
+    dutch = page(client, completed, "nl")
+    assert "procentpunt droger dan op vergelijkbare plekken" in dutch
+    assert "uur per dag minder lang water dan op vergelijkbare plekken" in dutch
 
 
 def test_trees_are_also_measured_on_the_warmest_hours_of_the_day(
