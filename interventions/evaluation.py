@@ -1,4 +1,4 @@
-"""The before/after evaluation of one site: windows, series and the estimate (no storage yet).
+"""The before/after evaluation of one site: windows, series, matched controls, the estimate, runs.
 
 `evaluation_windows` picks comparable weather: nights of the warm season
 (civic.periods.season_bounds, CIVIC_WARM_SEASON) before the works and after
@@ -12,7 +12,7 @@ to interventions.impact_estimate.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -24,18 +24,57 @@ from django.utils.translation import gettext as _
 from civic.impact_series import SeriesRequest, site_series
 from civic.periods import season_bounds
 from interventions.impact_estimate import (
+    FIGURE_DIRECTIONS,
+    ControlChoice,
+    ControlMatch,
     Counts,
     EstimateSettings,
     ImpactEstimate,
+    MatchRule,
     Placebo,
     Shortfall,
     Verdict,
     Window,
+    controls_choose,
     impact_estimate,
+    impact_sentence,
 )
 
 # The night figure every evaluation reports (a sensor network's daily statistic).
 NIGHT_FIGURE = "night_anomaly"
+# What else each kind of works should change: shade and trees the hottest hours of the day,
+# water storage the wetness of the ground. Other kinds are measured on the night alone.
+KIND_FIGURES = {
+    "trees": ("t_max",),
+    "shade": ("t_max",),
+    "water_storage": ("soil_moisture", "wet_feet_hours"),
+}
+
+
+def figures_for(kind: str) -> tuple[str, ...]:
+    """The figures an intervention of `kind` is measured on, the night anomaly first."""
+    return (NIGHT_FIGURE, *KIND_FIGURES.get(kind, ()))
+
+
+def estimate_settings() -> EstimateSettings:
+    """The minimums from INTERVENTIONS_EVALUATION_MIN (missing keys keep their defaults)."""
+    minimum = getattr(settings, "INTERVENTIONS_EVALUATION_MIN", {})
+    default = EstimateSettings()
+    return EstimateSettings(
+        min_impact_sensors=int(minimum.get("impact_sensors", default.min_impact_sensors)),
+        min_control_sensors=int(minimum.get("control_sensors", default.min_control_sensors)),
+        min_nights_each_side=int(minimum.get("nights_each_side", default.min_nights_each_side)),
+    )
+
+
+def match_rule() -> MatchRule:
+    """How controls are chosen, from INTERVENTIONS_CONTROL_MATCH."""
+    rule = getattr(settings, "INTERVENTIONS_CONTROL_MATCH", {})
+    default = MatchRule()
+    return MatchRule(
+        max_controls=int(rule.get("max_controls", default.max_controls)),
+        max_sd_ratio=float(rule.get("max_sd_ratio", default.max_sd_ratio)),
+    )
 
 
 def evaluation_windows(
@@ -71,37 +110,113 @@ def evaluate_site(
     impact_radius_m: float = 150.0,
     exclude: tuple[tuple[GEOSGeometry, float], ...] = (),
     settings: EstimateSettings | None = None,
+    figure: str = NIGHT_FIGURE,
+    rule: MatchRule | None = None,
 ) -> tuple[ImpactEstimate | None, tuple[Window, Window] | None]:
-    """The estimate for the nights near `site`, or (None, None) before any night after the works."""
+    """The estimate for the nights near `site`, or (None, None) before any night after the works.
+
+    The controls are the ring's sensors that ran parallel to the impact sensors before the
+    works (impact_estimate.controls_choose); the estimate carries that match.
+    """
     windows = evaluation_windows(works_start=works_start, works_end=works_end, today=today)
     if windows is None:
         return None, None
     before, after = windows
+    settings = settings or estimate_settings()
     series = site_series(
         SeriesRequest(
             site=site,
-            figure=NIGHT_FIGURE,
+            figure=figure,
             start=before.first,
             end=after.last,
             impact_radius_m=impact_radius_m,
             exclude=exclude,
         )
     )
-    estimate = impact_estimate(
+    choice = controls_choose(
         impact=series.impact,
         controls=series.controls,
         before=before,
+        settings=settings,
+        rule=rule or match_rule(),
+    )
+    estimate = impact_estimate(
+        impact=series.impact,
+        controls={key: series.controls[key] for key in choice.chosen},
+        before=before,
         after=after,
         settings=settings,
+        directions=FIGURE_DIRECTIONS[figure],
     )
-    return estimate, windows
+    return replace(estimate, match=choice), windows
 
 
 # ------------------------------------------------------------------ stored runs
-def _as_row(estimate: ImpactEstimate, windows: tuple[Window, Window]) -> dict:
+def _rounded(value: float | None, places: int = 3) -> float | None:
+    return None if value is None else round(value, places)
+
+
+def _match_summary(match: ControlMatch) -> dict:
+    return {
+        "nights": match.nights,
+        "correlation": _rounded(match.correlation),
+        "mean_gap": _rounded(match.mean_gap),
+        "sd_gap": _rounded(match.sd_gap),
+        "trend_gap": _rounded(match.trend_gap),
+    }
+
+
+def _match_row(choice: ControlChoice | None, rule: MatchRule) -> dict:
+    """The control match as stored: counts, the match before and after choosing, each candidate.
+
+    Candidates appear by rank, without their keys: which sensor is a control stays private.
+    """
+    if choice is None:
+        return {}
+    chosen = set(choice.chosen)
+    return {
+        "rule": asdict(rule),
+        "candidates": len(choice.candidates.controls),
+        "chosen": len(choice.chosen),
+        "all": _match_summary(choice.candidates),
+        "matched": _match_summary(choice.matched),
+        "controls": [
+            {
+                "rank": rank,
+                "chosen": track.sensor in chosen,
+                "nights": track.nights,
+                "sd_difference": _rounded(track.sd_difference),
+                "correlation": _rounded(track.correlation),
+                "mean_difference": _rounded(track.mean_difference),
+            }
+            for rank, track in enumerate(choice.candidates.controls, start=1)
+        ],
+    }
+
+
+def _chart_row(estimate: ImpactEstimate) -> list[dict]:
+    """Week by week means of impact and chosen controls, small enough to keep with every run."""
+    return [
+        {
+            "side": week.side,
+            "first": week.first.isoformat(),
+            "last": week.last.isoformat(),
+            "nights": week.nights,
+            "impact": _rounded(week.impact),
+            "control": _rounded(week.control),
+        }
+        for week in estimate.weeks
+    ]
+
+
+def _as_row(
+    estimate: ImpactEstimate, windows: tuple[Window, Window], rule: MatchRule | None = None
+) -> dict:
     before, after = windows
     placebo = estimate.placebo
     return {
+        "match": _match_row(estimate.match, rule or match_rule()),
+        "chart": _chart_row(estimate),
         "verdict": estimate.verdict.value,
         "method": estimate.method,
         "effect": estimate.effect,
@@ -154,17 +269,24 @@ def evaluation_as_estimate(row) -> ImpactEstimate:
     )
 
 
+def evaluation_sentence(row) -> str:
+    """A stored run's plain-language sentence in the active language."""
+    return impact_sentence(evaluation_as_estimate(row), row.figure)
+
+
 def _impact_radius(kind: str) -> float:
     radii = getattr(settings, "INTERVENTIONS_IMPACT_RADIUS_M", {})
     return float(radii.get(kind, radii.get("default", 150.0)))
 
 
 def evaluation_run(*, intervention, today: date | None = None):
-    """Evaluate a completed intervention and keep the run when its data changed.
+    """Evaluate a completed intervention on each of its figures; keep a run when data changed.
 
-    An intervention without a site cannot be measured: a ValidationError naming
-    `site`. Returns the stored run (the earlier one when nothing changed), or
-    None while there is no night after the works yet.
+    One row per figure (figures_for its kind), each kept only when that figure's
+    data changed since its last run. An intervention without a site cannot be
+    measured: a ValidationError naming `site`. Returns the night anomaly's stored
+    run (the earlier one when nothing changed), or None while there is no night
+    after the works yet.
     """
     from interventions.models import ImpactEvaluation, Intervention
 
@@ -185,25 +307,37 @@ def evaluation_run(*, intervention, today: date | None = None):
         .only("site", "kind")
     )
     exclude = tuple((other.site, _impact_radius(other.kind)) for other in others)
-    estimate, windows = evaluate_site(
-        site=intervention.site,
-        works_start=intervention.actual_start or intervention.actual_end,
-        works_end=intervention.actual_end,
-        today=today,
-        impact_radius_m=_impact_radius(intervention.kind),
-        exclude=exclude,
-    )
-    if estimate is None:
-        return None
-    values = _as_row(estimate, windows)
-    last = intervention.evaluations.order_by("-computed_at", "-id").first()
-    if last is not None and all(
-        getattr(last, name) == value
-        for name, value in values.items()
-        if name not in {"placebo", "missing"}
-    ):
-        return last  # nothing new since the last run: no duplicate row
-    return ImpactEvaluation.objects.create(intervention=intervention, figure=NIGHT_FIGURE, **values)
+    minimums, rule = estimate_settings(), match_rule()
+    runs = {}
+    for figure in figures_for(intervention.kind):
+        estimate, windows = evaluate_site(
+            site=intervention.site,
+            works_start=intervention.actual_start or intervention.actual_end,
+            works_end=intervention.actual_end,
+            today=today,
+            impact_radius_m=_impact_radius(intervention.kind),
+            exclude=exclude,
+            settings=minimums,
+            figure=figure,
+            rule=rule,
+        )
+        if estimate is None:
+            return None  # the same windows for every figure: no night after the works yet
+        values = _as_row(estimate, windows, rule)
+        last = (
+            intervention.evaluations.filter(figure=figure).order_by("-computed_at", "-id").first()
+        )
+        if last is not None and all(
+            getattr(last, name) == value
+            for name, value in values.items()
+            if name not in {"placebo", "missing", "match", "chart"}
+        ):
+            runs[figure] = last  # nothing new since the last run: no duplicate row
+        else:
+            runs[figure] = ImpactEvaluation.objects.create(
+                intervention=intervention, figure=figure, **values
+            )
+    return runs[NIGHT_FIGURE]
 
 
 def evaluations_sweep(*, today: date | None = None) -> int:

@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from statsmodels.regression.linear_model import GLSAR, OLS
 from statsmodels.tools.tools import add_constant
 
@@ -61,10 +61,12 @@ CONFIDENCE = 0.95
 
 
 class Verdict(StrEnum):
-    """What a resident reads first."""
+    """What a resident reads first: cooler/warmer for temperatures, lower/higher for the rest."""
 
     COOLER = "cooler"
     WARMER = "warmer"
+    LOWER = "lower"
+    HIGHER = "higher"
     NO_CLEAR_EFFECT = "no_clear_effect"
     NOT_ENOUGH_DATA = "not_enough_data"
 
@@ -134,6 +136,18 @@ class Shortfall:
 
 
 @dataclass(frozen=True)
+class WeekMeans:
+    """One week of valid nights on one side of the works: the impact and control means."""
+
+    side: str  # "before" or "after"
+    first: date
+    last: date
+    nights: int
+    impact: float
+    control: float
+
+
+@dataclass(frozen=True)
 class ImpactEstimate:
     """The measured effect of an intervention, or why there is none yet."""
 
@@ -148,6 +162,11 @@ class ImpactEstimate:
     loo_min: float | None = None
     loo_max: float | None = None
     missing: tuple[Shortfall, ...] = ()
+    # Week by week, impact against control, for the before/after chart.
+    weeks: tuple[WeekMeans, ...] = ()
+    # How the controls were chosen on their before-window behaviour (controls_choose), when
+    # the caller chose them.
+    match: ControlChoice | None = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +176,9 @@ class ControlTrack:
     sensor: str
     nights: int
     correlation: float | None
-    mean_difference: float | None
+    mean_difference: float | None  # impact mean - this control, °C
+    # Night-to-night spread of that difference: small when it runs parallel (the ranking key).
+    sd_difference: float | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +190,8 @@ class ControlMatch:
     mean_gap: float | None  # impact mean - control mean, °C
     sd_gap: float | None
     controls: tuple[ControlTrack, ...]
+    # How the gap moved through the before window, °C per 30 nights (0 when parallel).
+    trend_gap: float | None = None
 
 
 def hac_maxlags(nights: int) -> int:
@@ -264,6 +287,45 @@ def _prepare(
     return impact_frame, control_frame, nights, is_after
 
 
+def _weeks(
+    impact: pd.DataFrame, controls: pd.DataFrame, nights: pd.Index, before: Window, after: Window
+) -> tuple[WeekMeans, ...]:
+    """Weekly means of the nights the estimate uses, counted from each window's first night."""
+    if len(nights) == 0:
+        return ()
+    frame = pd.DataFrame(
+        {
+            "impact": impact.reindex(nights).mean(axis=1, skipna=True).to_numpy(),
+            "control": controls.reindex(nights).mean(axis=1, skipna=True).to_numpy(),
+        },
+        index=nights,
+    )
+    frame["side"] = ["after" if after.holds(night) else "before" for night in nights]
+    frame["week"] = [
+        (night - (after.first if after.holds(night) else before.first)).days // 7
+        for night in nights
+    ]
+    frame["night"] = list(nights)
+    weeks = frame.groupby(["side", "week"], sort=False).agg(
+        first=("night", "min"),
+        last=("night", "max"),
+        nights=("night", "size"),
+        impact=("impact", "mean"),
+        control=("control", "mean"),
+    )
+    return tuple(
+        WeekMeans(
+            side=side,
+            first=row["first"],
+            last=row["last"],
+            nights=int(row["nights"]),
+            impact=float(row["impact"]),
+            control=float(row["control"]),
+        )
+        for (side, _week), row in weeks.iterrows()
+    )
+
+
 def impact_estimate(
     *,
     impact: Series,
@@ -272,10 +334,13 @@ def impact_estimate(
     after: Window,
     settings: EstimateSettings | None = None,
     placebo_night: date | None = None,
+    directions: tuple[Verdict, Verdict] = (Verdict.COOLER, Verdict.WARMER),
 ) -> ImpactEstimate:
     """The BACI effect of the works on the nightly values, or "not enough data yet".
 
     ``placebo_night`` defaults to the middle valid night of the before window.
+    ``directions`` names a clear fall and a clear rise: cooler/warmer for temperatures,
+    lower/higher for a figure such as soil moisture.
     """
     settings = settings or EstimateSettings()
     if before.last >= after.first:
@@ -299,16 +364,21 @@ def impact_estimate(
         )
         if have < need
     )
+    weeks = _weeks(impact_frame, control_frame, nights, before, after)
     if missing:
         return ImpactEstimate(
-            verdict=Verdict.NOT_ENOUGH_DATA, method=METHOD, counts=counts, missing=missing
+            verdict=Verdict.NOT_ENOUGH_DATA,
+            method=METHOD,
+            counts=counts,
+            missing=missing,
+            weeks=weeks,
         )
 
     main = gap_step(_gap(impact_frame, control_frame, nights), is_after)
     if main.high < 0:
-        verdict = Verdict.COOLER
+        verdict = directions[0]
     elif main.low > 0:
-        verdict = Verdict.WARMER
+        verdict = directions[1]
     else:
         verdict = Verdict.NO_CLEAR_EFFECT
 
@@ -343,6 +413,7 @@ def impact_estimate(
         placebo=placebo,
         loo_min=min(loo) if loo else None,
         loo_max=max(loo) if loo else None,
+        weeks=weeks,
     )
 
 
@@ -371,26 +442,121 @@ def control_match(
     control_frame = _frame(controls, (before,))
     nights = _valid_nights(impact_frame, control_frame, settings)
     impact_mean = impact_frame.reindex(nights).mean(axis=1, skipna=True)
-    control_mean = control_frame.reindex(nights).mean(axis=1, skipna=True)
+    own = control_frame.reindex(nights)
+    control_mean = own.mean(axis=1, skipna=True)
     gap = impact_mean - control_mean
-    tracks = []
-    for sensor in control_frame.columns:
-        own = control_frame[sensor].reindex(nights)
-        difference = (impact_mean - own).dropna()
-        tracks.append(
-            ControlTrack(
-                sensor=str(sensor),
-                nights=len(difference),
-                correlation=_correlation(impact_mean, own),
-                mean_difference=float(difference.mean()) if len(difference) else None,
-            )
+    # All controls at once: the bench evaluates hundreds of sites.
+    difference = own.rsub(impact_mean, axis=0)
+    paired = difference.count()
+    means = difference.mean()
+    spreads = difference.std()
+    tracks = tuple(
+        ControlTrack(
+            sensor=str(sensor),
+            nights=int(paired[sensor]),
+            correlation=_correlation(impact_mean, own[sensor]),
+            mean_difference=float(means[sensor]) if paired[sensor] else None,
+            sd_difference=float(spreads[sensor]) if paired[sensor] >= MATCH_MIN_NIGHTS else None,
         )
+        for sensor in own.columns
+    )
     return ControlMatch(
         nights=len(nights),
         correlation=_correlation(impact_mean, control_mean),
         mean_gap=float(gap.mean()) if len(gap) else None,
         sd_gap=float(gap.std()) if len(gap) > 1 else None,
-        controls=tuple(tracks),
+        controls=tracks,
+        trend_gap=_trend(gap),
+    )
+
+
+def _trend(gap: pd.Series) -> float | None:
+    """The least-squares slope of the gap over the nights' dates, per 30 nights."""
+    gap = gap.dropna()
+    if len(gap) < MATCH_MIN_NIGHTS:
+        return None
+    days = np.array([(night - gap.index[0]).days for night in gap.index], dtype=float)
+    return float(np.polyfit(days, gap.to_numpy(), 1)[0] * 30)
+
+
+# A control's before-window track needs this many nights shared with the impact sensors to be
+# judged; with fewer it ranks after every judged control.
+MATCH_MIN_NIGHTS = 10
+
+
+@dataclass(frozen=True)
+class MatchRule:
+    """How many controls to keep, and how far a control may stray from the best tracking."""
+
+    max_controls: int = 10
+    # Left out: a control whose before-window difference spreads more than this many times
+    # the median candidate's (it did not run parallel to the impact sensors).
+    max_sd_ratio: float = 1.5
+
+
+@dataclass(frozen=True)
+class ControlChoice:
+    """The controls kept for the estimate, and the match before and after choosing."""
+
+    chosen: tuple[str, ...]
+    candidates: ControlMatch  # every candidate control
+    matched: ControlMatch  # the chosen ones only
+
+
+def controls_choose(
+    *,
+    impact: Series,
+    controls: Series,
+    before: Window,
+    settings: EstimateSettings | None = None,
+    rule: MatchRule | None = None,
+) -> ControlChoice:
+    """Keep the candidate controls that ran parallel to the impact sensors before the works.
+
+    The rule: rank candidates by the spread (standard deviation) of their nightly difference
+    from the impact sensors' mean in the before window (parallel pre-trends: a steady
+    difference, whatever its level); leave out any whose spread exceeds ``max_sd_ratio``
+    times the median candidate's; keep at most ``max_controls`` of the best; and when that
+    leaves fewer than the minimum, add the next best back while candidates allow.
+    """
+    settings = settings or EstimateSettings()
+    rule = rule or MatchRule()
+    everyone = control_match(impact=impact, controls=controls, before=before, settings=settings)
+    ranked = sorted(
+        everyone.controls,
+        key=lambda t: (t.sd_difference is None, t.sd_difference or 0.0, t.sensor),
+    )
+    judged = [t.sd_difference for t in ranked if t.sd_difference is not None]
+    if judged:
+        limit = rule.max_sd_ratio * float(np.median(judged))
+        kept = [t for t in ranked if t.sd_difference is not None and t.sd_difference <= limit]
+    else:
+        kept = list(ranked)  # nothing to judge by yet: keep them in a stable order
+    kept = kept[: rule.max_controls]
+    floor = min(settings.min_control_sensors, rule.max_controls)
+    for track in ranked:
+        if len(kept) >= floor:
+            break
+        if track not in kept:
+            kept.append(track)
+    chosen = tuple(t.sensor for t in ranked if t in kept)
+    matched = control_match(
+        impact=impact,
+        controls={key: controls[key] for key in chosen},
+        before=before,
+        settings=settings,
+    )
+    return ControlChoice(
+        chosen=chosen,
+        candidates=ControlMatch(
+            nights=everyone.nights,
+            correlation=everyone.correlation,
+            mean_gap=everyone.mean_gap,
+            sd_gap=everyone.sd_gap,
+            controls=tuple(ranked),
+            trend_gap=everyone.trend_gap,
+        ),
+        matched=matched,
     )
 
 
@@ -409,8 +575,102 @@ def _shortfall_text(shortfall: Shortfall) -> str:
     return _("valid nights since the work: %(have)d of %(need)d") % numbers
 
 
-def impact_sentence(estimate: ImpactEstimate) -> str:
-    """The plain-language sentence for the intervention and challenge pages (active language)."""
+# The night figure keeps the sentences above; the other figures say their own change, in
+# words that fit them (a drier soil, fewer hours of standing water), keyed by figure and by
+# the direction of a clear change or "no clear effect".
+_FIGURE_SENTENCES = {
+    ("t_max", Verdict.COOLER): gettext_lazy(
+        "Since the work was completed, the warmest hours of the day near the site have been "
+        "%(effect)s °C cooler than at comparable places (between %(near)s and %(far)s °C), "
+        "measured by %(sensors)s over %(days)s."
+    ),
+    ("t_max", Verdict.WARMER): gettext_lazy(
+        "Since the work was completed, the warmest hours of the day near the site have been "
+        "%(effect)s °C warmer than at comparable places (between %(near)s and %(far)s °C), "
+        "measured by %(sensors)s over %(days)s."
+    ),
+    ("t_max", Verdict.NO_CLEAR_EFFECT): gettext_lazy(
+        "Since the work was completed, the warmest hours of the day near the site show no clear "
+        "difference from comparable places (somewhere between %(down)s °C cooler and %(up)s °C "
+        "warmer), measured by %(sensors)s over %(days)s."
+    ),
+    ("soil_moisture", Verdict.LOWER): gettext_lazy(
+        "Since the work was completed, the soil near the site has been %(effect)s percentage "
+        "points drier than at comparable places (between %(near)s and %(far)s), measured by "
+        "%(sensors)s over %(days)s."
+    ),
+    ("soil_moisture", Verdict.HIGHER): gettext_lazy(
+        "Since the work was completed, the soil near the site has been %(effect)s percentage "
+        "points wetter than at comparable places (between %(near)s and %(far)s), measured by "
+        "%(sensors)s over %(days)s."
+    ),
+    ("soil_moisture", Verdict.NO_CLEAR_EFFECT): gettext_lazy(
+        "Since the work was completed, the soil near the site shows no clear difference in "
+        "moisture from comparable places (somewhere between %(down)s percentage points drier "
+        "and %(up)s wetter), measured by %(sensors)s over %(days)s."
+    ),
+    ("wet_feet_hours", Verdict.LOWER): gettext_lazy(
+        "Since the work was completed, water has stood near the site %(effect)s hours a day "
+        "less than at comparable places (between %(near)s and %(far)s hours), measured by "
+        "%(sensors)s over %(days)s."
+    ),
+    ("wet_feet_hours", Verdict.HIGHER): gettext_lazy(
+        "Since the work was completed, water has stood near the site %(effect)s hours a day "
+        "longer than at comparable places (between %(near)s and %(far)s hours), measured by "
+        "%(sensors)s over %(days)s."
+    ),
+    ("wet_feet_hours", Verdict.NO_CLEAR_EFFECT): gettext_lazy(
+        "Since the work was completed, standing water near the site shows no clear difference "
+        "from comparable places (somewhere between %(down)s hours a day less and %(up)s "
+        "longer), measured by %(sensors)s over %(days)s."
+    ),
+}
+_FIGURE_NAMES = {
+    "t_max": gettext_lazy("the warmest hours of the day"),
+    "soil_moisture": gettext_lazy("soil moisture"),
+    "wet_feet_hours": gettext_lazy("standing water (wet feet)"),
+}
+# The verdict a clear fall and a clear rise of each figure get: temperatures read cooler or
+# warmer; soil moisture and wet-feet hours lower or higher (the sentence says drier, less).
+FIGURE_DIRECTIONS = {
+    "night_anomaly": (Verdict.COOLER, Verdict.WARMER),
+    "t_max": (Verdict.COOLER, Verdict.WARMER),
+    "soil_moisture": (Verdict.LOWER, Verdict.HIGHER),
+    "wet_feet_hours": (Verdict.LOWER, Verdict.HIGHER),
+}
+
+
+def _figure_sentence(estimate: ImpactEstimate, figure: str) -> str:
+    if estimate.verdict == Verdict.NOT_ENOUGH_DATA:
+        parts = "; ".join(_shortfall_text(shortfall) for shortfall in estimate.missing)
+        return _(
+            "Not enough data yet to measure the effect of the work on %(figure)s. "
+            "Still short: %(parts)s."
+        ) % {"figure": _FIGURE_NAMES[figure], "parts": parts}
+    assert estimate.effect is not None and estimate.low is not None and estimate.high is not None
+    sensors = estimate.counts.impact_sensors + estimate.counts.control_sensors
+    near, far = sorted((abs(estimate.low), abs(estimate.high)))
+    figures = {
+        "sensors": ngettext("%(count)d sensor", "%(count)d sensors", sensors) % {"count": sensors},
+        "days": ngettext("%(count)d day", "%(count)d days", estimate.counts.nights_after)
+        % {"count": estimate.counts.nights_after},
+        "effect": _degrees(estimate.effect),
+        "near": _degrees(near),
+        "far": _degrees(far),
+        "down": _degrees(estimate.low),
+        "up": _degrees(estimate.high),
+    }
+    return str(_FIGURE_SENTENCES[(figure, estimate.verdict)]) % figures
+
+
+def impact_sentence(estimate: ImpactEstimate, figure: str = "night_anomaly") -> str:
+    """The plain-language sentence for the intervention and challenge pages (active language).
+
+    ``figure`` is the daily figure the estimate measured: night_anomaly (the default),
+    t_max, soil_moisture or wet_feet_hours.
+    """
+    if figure != "night_anomaly":
+        return _figure_sentence(estimate, figure)
     if estimate.verdict == Verdict.NOT_ENOUGH_DATA:
         parts = "; ".join(_shortfall_text(shortfall) for shortfall in estimate.missing)
         return _(

@@ -324,6 +324,10 @@ class ImpactEvaluation(models.Model):
     class Verdict(models.TextChoices):
         COOLER = "cooler", _("cooler")
         WARMER = "warmer", _("warmer")
+        # Soil moisture and wet-feet hours: "cooler" would be nonsense, the sentence says
+        # drier or less standing water.
+        LOWER = "lower", _("lower")
+        HIGHER = "higher", _("higher")
         NO_CLEAR_EFFECT = "no_clear_effect", _("no clear effect")
         NOT_ENOUGH_DATA = "not_enough_data", _("not enough data yet")
 
@@ -351,6 +355,12 @@ class ImpactEvaluation(models.Model):
     before_last = models.DateField(_("before window until"))
     after_first = models.DateField(_("after window from"))
     after_last = models.DateField(_("after window until"))
+    # How the controls were chosen on their before-window behaviour: {rule, candidates,
+    # chosen, all, matched, controls: [{rank, chosen, nights, sd_difference, correlation,
+    # mean_difference}]}; no sensor keys.
+    match = models.JSONField(_("control match"), default=dict)
+    # The before/after chart: [{side, first, last, nights, impact, control}] week by week.
+    chart = models.JSONField(_("weekly means"), default=list)
     computed_at = models.DateTimeField(_("computed at"), auto_now_add=True)
 
     class Meta:

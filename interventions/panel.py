@@ -9,7 +9,13 @@ from django.urls import reverse
 
 from civic.models import Challenge, EvidencePeriod
 from civic.roles import RESIDENT, is_staff_member, user_has_role
-from interventions.selectors import consultation_is_open, interventions_visible_to
+from interventions.evaluation import evaluation_sentence
+from interventions.models import Intervention
+from interventions.selectors import (
+    consultation_is_open,
+    evaluations_latest,
+    interventions_visible_to,
+)
 from interventions.services import PUBLIC_CHALLENGE
 
 
@@ -19,8 +25,14 @@ def panel_context(
     """The challenge's interventions this reader may see, and whether they may propose one."""
     user = request.user
     interventions = list(interventions_visible_to(user=user).filter(challenge=challenge))
+    completed = [i.pk for i in interventions if i.status == Intervention.Status.COMPLETED]
+    latest = evaluations_latest(completed) if completed else {}
     for intervention in interventions:
         intervention.consultation_open = consultation_is_open(intervention)
+        # The night anomaly's sentence first, then the kind's other figures (stored runs).
+        intervention.measured = [
+            evaluation_sentence(run) for run in latest.get(intervention.pk, [])
+        ]
     may_propose = challenge.status in PUBLIC_CHALLENGE and (
         is_staff_member(user) or user_has_role(user, RESIDENT) or not user.is_authenticated
     )

@@ -23,7 +23,7 @@ from civic.challenge_parts import Stage
 from civic.models import Challenge, WorkflowEvent
 from civic.roles import COUNCIL, is_staff_member, user_has_role
 from civic.selectors import history_of
-from interventions.models import Comment, Decision, Intervention, Milestone
+from interventions.models import Comment, Decision, ImpactEvaluation, Intervention, Milestone
 
 S = Intervention.Status
 # Not public until an officer has looked at it, or never taken further.
@@ -186,3 +186,23 @@ MILESTONE_STATUSES = (S.AGREED, S.IN_PROGRESS, S.COMPLETED)
 def milestones_of(intervention: Intervention) -> QuerySet[Milestone]:
     """A visible intervention's milestones, by date (they are as public as the intervention)."""
     return Milestone.objects.filter(intervention=intervention).order_by("date", "id")
+
+
+def evaluations_of(intervention: Intervention) -> list[ImpactEvaluation]:
+    """Every evaluation run of the intervention, newest first (all figures)."""
+    return list(intervention.evaluations.order_by("-computed_at", "-id"))
+
+
+def evaluations_latest(ids: list[int]) -> dict[int, list[ImpactEvaluation]]:
+    """The latest run of each figure per intervention, night anomaly first; one query."""
+    latest = (
+        ImpactEvaluation.objects.filter(intervention_id__in=ids)
+        .order_by("intervention_id", "figure", "-computed_at", "-id")
+        .distinct("intervention_id", "figure")
+    )
+    found: dict[int, list[ImpactEvaluation]] = {}
+    for run in latest:
+        found.setdefault(run.intervention_id, []).append(run)
+    for runs in found.values():
+        runs.sort(key=lambda run: run.figure != "night_anomaly")
+    return found

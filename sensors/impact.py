@@ -15,6 +15,8 @@ FIGURES = {
     "soil_moisture": "soil_mean",
     "wet_feet_hours": "wet_feet_hours",
 }
+# A figure only sensors with that probe measure: the others store 0 hours, which is no reading.
+NEEDS_QUANTITY = {"wet_feet_hours": "wet_feet"}
 
 
 def nightly_series(request: SeriesRequest) -> SiteSeries:
@@ -34,6 +36,7 @@ def nightly_series(request: SeriesRequest) -> SiteSeries:
         "impact": request.impact_radius_m,
         "cmin": request.control_min_m,
         "cmax": request.control_max_m,
+        "needs": NEEDS_QUANTITY.get(request.figure),
     }
     excluded = []
     for n, (zone, radius) in enumerate(request.exclude):
@@ -48,6 +51,7 @@ def nightly_series(request: SeriesRequest) -> SiteSeries:
         WITH site AS (SELECT ST_Transform(ST_GeomFromEWKT(%(site)s), {GRID_SRID}) AS g),
         placed AS (
             SELECT s.id, ST_Transform(s.location, {GRID_SRID}) AS rd FROM sensors_sensor s
+             WHERE %(needs)s::text IS NULL OR %(needs)s = ANY(s.quantities)
         ),
         roles AS (
             SELECT p.id,

@@ -367,3 +367,14 @@ CIVIC_HEAT_WAVE_HOT_DAYS = 3
 CIVIC_HEAT_WAVE_HOT_C = 30.0
 CIVIC_RECENT_DAYS = 30
 CIVIC_SEASON_MIN_DAYS = 14
+
+# Measured effect of interventions (interventions.evaluation). Impact sensors lie
+# within this many metres of the site, per intervention kind ("default" for the
+# rest). Below the minimums an evaluation says "not enough data yet" instead of a
+# number (sensors near the site, comparison sensors, valid nights before and after).
+# Controls: of the 400-1500 m candidates, those whose nightly difference from the
+# impact sensors before the works spreads at most MAX_SD_RATIO times the median
+# candidate's, the best MAX_CONTROLS of them (never fewer than the minimum).
+INTERVENTIONS_IMPACT_RADIUS_M = {"default": 150}
+INTERVENTIONS_EVALUATION_MIN = {"impact_sensors": 2, "control_sensors": 3, "nights_each_side": 30}
+INTERVENTIONS_CONTROL_MATCH = {"max_controls": 10, "max_sd_ratio": 1.5}

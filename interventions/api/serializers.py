@@ -14,7 +14,15 @@ from civic.api.fields import TextField
 from civic.api.serializers import GeoJSONInputField, StrictInputSerializer, WorkflowEventSerializer
 from civic.models import Challenge
 from civic.workflow import workflow_for
-from interventions.models import Comment, CommentReport, Decision, Intervention, Milestone
+from interventions.evaluation import evaluation_sentence
+from interventions.models import (
+    Comment,
+    CommentReport,
+    Decision,
+    ImpactEvaluation,
+    Intervention,
+    Milestone,
+)
 from interventions.selectors import comment_text_visible, consultation_is_open
 from interventions.services import PUBLIC_CHALLENGE
 
@@ -338,3 +346,124 @@ class ProgressFileSerializer(serializers.Serializer):
 
 class ProgressFileResultSerializer(serializers.Serializer):
     updated = serializers.IntegerField(help_text="How many interventions the file updated.")
+
+
+class EvaluationCountsSerializer(serializers.Serializer):
+    """How much data a run rests on."""
+
+    impact_sensors = serializers.IntegerField()
+    control_sensors = serializers.IntegerField()
+    nights_before = serializers.IntegerField()
+    nights_after = serializers.IntegerField()
+
+
+class PlaceboSerializer(serializers.Serializer):
+    """The same estimate at a fake date inside the before window: its interval should hold 0."""
+
+    night = serializers.DateField()
+    effect = serializers.FloatField()
+    low = serializers.FloatField()
+    high = serializers.FloatField()
+
+
+class ShortfallSerializer(serializers.Serializer):
+    """One minimum that is not met yet."""
+
+    what = serializers.ChoiceField(
+        choices=["impact_sensors", "control_sensors", "nights_before", "nights_after"]
+    )
+    have = serializers.IntegerField()
+    need = serializers.IntegerField()
+
+
+class MatchSummarySerializer(serializers.Serializer):
+    """Impact mean against a control mean over the before window's valid nights."""
+
+    nights = serializers.IntegerField()
+    correlation = serializers.FloatField(allow_null=True)
+    mean_gap = serializers.FloatField(allow_null=True, help_text="Impact minus control, mean.")
+    sd_gap = serializers.FloatField(allow_null=True, help_text="Night-to-night spread of the gap.")
+    trend_gap = serializers.FloatField(
+        allow_null=True, help_text="How the gap moved, per 30 nights (0 when parallel)."
+    )
+
+
+class MatchCandidateSerializer(serializers.Serializer):
+    """One candidate control by rank (no sensor key: which sensor is a control stays private)."""
+
+    rank = serializers.IntegerField()
+    chosen = serializers.BooleanField()
+    nights = serializers.IntegerField()
+    sd_difference = serializers.FloatField(allow_null=True)
+    correlation = serializers.FloatField(allow_null=True)
+    mean_difference = serializers.FloatField(allow_null=True)
+
+
+class MatchRuleSerializer(serializers.Serializer):
+    max_controls = serializers.IntegerField()
+    max_sd_ratio = serializers.FloatField()
+
+
+class MatchSerializer(serializers.Serializer):
+    """How the controls were chosen on their before-window behaviour (empty when unknown)."""
+
+    rule = MatchRuleSerializer(required=False)
+    candidates = serializers.IntegerField(required=False)
+    chosen = serializers.IntegerField(required=False)
+    all = MatchSummarySerializer(required=False, help_text="Every candidate control.")
+    matched = MatchSummarySerializer(required=False, help_text="The chosen controls.")
+    controls = MatchCandidateSerializer(many=True, required=False)
+
+
+class ChartWeekSerializer(serializers.Serializer):
+    """One week of valid nights on one side of the works."""
+
+    side = serializers.ChoiceField(choices=["before", "after"])
+    first = serializers.DateField()
+    last = serializers.DateField()
+    nights = serializers.IntegerField()
+    impact = serializers.FloatField()
+    control = serializers.FloatField()
+
+
+class ImpactEvaluationSerializer(serializers.ModelSerializer):
+    """One evaluation run of one figure, with its sentence in the request's language."""
+
+    sentence = serializers.SerializerMethodField()
+    counts = EvaluationCountsSerializer()
+    placebo = PlaceboSerializer(allow_null=True)
+    missing = ShortfallSerializer(many=True)
+    match = MatchSerializer()
+    chart = ChartWeekSerializer(many=True)
+
+    class Meta:
+        model = ImpactEvaluation
+        fields = [
+            "id",
+            "figure",
+            "verdict",
+            "sentence",
+            "effect",
+            "low",
+            "high",
+            "method",
+            "counts",
+            "before_first",
+            "before_last",
+            "after_first",
+            "after_last",
+            "placebo",
+            "loo_min",
+            "loo_max",
+            "match",
+            "missing",
+            "chart",
+            "computed_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "figure": {"help_text": "night_anomaly, t_max, soil_moisture or wet_feet_hours."}
+        }
+
+    def get_sentence(self, obj) -> str:
+        return evaluation_sentence(obj)

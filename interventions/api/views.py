@@ -233,6 +233,24 @@ class InterventionViewSet(
         )
         return Response({"updated": updated})
 
+    @extend_schema(
+        request=None,
+        responses={
+            200: s.ImpactEvaluationSerializer(many=True),
+            404: OpenApiResponse(description="No intervention you may see has this id."),
+        },
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def evaluations(self, request, pk=None):
+        """Every before/after evaluation run, newest first, one row per figure and run.
+
+        Empty until the works are completed and a night after them has been measured, and
+        for an intervention without a site (there is no place to measure around).
+        """
+        intervention = self.get_object()
+        rows = selectors.evaluations_of(intervention)
+        return Response(s.ImpactEvaluationSerializer(rows, many=True).data)
+
     @extend_schema(methods=["GET"], request=None, responses=s.DecisionSerializer(many=True))
     @extend_schema(
         methods=["POST"], request=s.DecisionInputSerializer, responses={201: s.DecisionSerializer}

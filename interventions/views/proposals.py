@@ -158,19 +158,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _measured(intervention: Intervention) -> dict:
-    """The latest before/after evaluation in words, and how many runs came before it."""
-    from interventions.evaluation import evaluation_as_estimate
-    from interventions.impact_estimate import impact_sentence
+    """The latest before/after evaluation in words, its match and chart (views.evaluation)."""
+    from interventions.views.evaluation import measured_context
 
-    runs = list(intervention.evaluations.order_by("-computed_at", "-id")[:50])
-    if not runs:
-        return {"evaluation": None}
-    latest = runs[0]
-    return {
-        "evaluation": latest,
-        "evaluation_sentence": impact_sentence(evaluation_as_estimate(latest)),
-        "evaluation_runs": len(runs),
-    }
+    return measured_context(intervention)
 
 
 def _threaded(comments: list[Comment]) -> list[Comment]:

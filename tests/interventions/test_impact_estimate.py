@@ -10,11 +10,14 @@ import pytest
 from django.utils import translation
 
 from interventions.impact_estimate import (
+    FIGURE_DIRECTIONS,
     Errors,
     EstimateSettings,
+    MatchRule,
     Verdict,
     Window,
     control_match,
+    controls_choose,
     gap_step,
     impact_estimate,
     impact_sentence,
@@ -283,3 +286,55 @@ def test_dutch_readers_get_the_sentence_in_dutch_with_decimal_commas():
         "Nog niet genoeg gegevens om het effect van het werk te meten. "
         "Er ontbreekt nog: vergelijkingssensoren verderop: 2 van de 3."
     )
+
+
+def test_matching_keeps_the_best_controls_up_to_the_cap_and_never_below_the_minimum():
+    # given: twelve controls in the town's weather, two of them with a slow drift before
+    rng = np.random.default_rng(5)
+    impact, controls, windows = _case(rng, effect=-1.0, controls=12)
+    for drifter in list(controls)[:2]:
+        for n, night in enumerate(sorted(controls[drifter])[:60]):
+            controls[drifter][night] += 0.05 * n
+
+    capped = controls_choose(impact=impact, controls=controls, before=windows["before"])
+    strict = controls_choose(
+        impact=impact,
+        controls=controls,
+        before=windows["before"],
+        rule=MatchRule(max_controls=10, max_sd_ratio=0.01),
+    )
+
+    # then: the drifters are out, the cap holds, candidates are reported best first
+    assert len(capped.chosen) == 10
+    assert not set(list(controls)[:2]) & set(capped.chosen)
+    spreads = [t.sd_difference for t in capped.candidates.controls]
+    assert spreads == sorted(spreads) and len(spreads) == 12
+    assert abs(capped.matched.trend_gap) < abs(capped.candidates.trend_gap)
+    # A rule nobody passes still leaves the minimum of three, the best three.
+    assert strict.chosen == tuple(t.sensor for t in capped.candidates.controls[:3])
+
+
+@pytest.mark.parametrize(
+    ("figure", "planted", "words"),
+    [
+        ("t_max", -1.5, "the warmest hours of the day near the site have been 1"),
+        ("soil_moisture", -4.0, "percentage points drier than at comparable places"),
+        ("wet_feet_hours", 3.0, "hours a day longer than at comparable places"),
+    ],
+)
+def test_each_figure_says_its_change_in_its_own_words(figure, planted, words):
+    rng = np.random.default_rng(21)
+    impact, controls, windows = _case(rng, effect=planted)
+    result = impact_estimate(
+        impact=impact, controls=controls, **windows, directions=FIGURE_DIRECTIONS[figure]
+    )
+    short = impact_estimate(impact=impact, controls=dict(list(controls.items())[:2]), **windows)
+
+    with translation.override("en"):
+        sentence = impact_sentence(result, figure)
+        missing = impact_sentence(short, figure)
+
+    assert result.verdict == FIGURE_DIRECTIONS[figure][0 if planted < 0 else 1]
+    assert words in sentence and "over 60 days" in sentence
+    assert "cooler" not in sentence or figure == "t_max"
+    assert missing.startswith("Not enough data yet to measure the effect of the work on ")

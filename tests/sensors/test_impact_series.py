@@ -75,3 +75,26 @@ def test_only_opaque_keys_and_values_leave_the_database(officer, municipality):
 def test_a_figure_without_a_daily_column_is_refused(municipality):
     with pytest.raises(ValueError):
         site_series(SeriesRequest(site=SITE, figure="1; DROP TABLE x", start=FIRST, end=FIRST))
+
+
+def test_standing_water_comes_only_from_sensors_with_a_wet_feet_probe(officer, municipality):
+    # A sensor without the probe stores 0 wet-feet hours a day: no reading, not a dry place.
+    probe, _token = register(
+        officer,
+        "probe",
+        location=from_rd(SITE.x + 60, SITE.y),
+        kind="lamp_post",
+        quantities=["air_temperature", "wet_feet"],
+    )
+    plain = sensor_at(officer, "plain", 90, 0.5)
+    SensorDay.objects.create(
+        sensor=probe, day=FIRST, wet_feet_hours=4, night_anomaly=0.5, computed_at=timezone.now()
+    )
+
+    wet = site_series(
+        SeriesRequest(site=from_rd(SITE.x, SITE.y), figure="wet_feet_hours", start=FIRST, end=FIRST)
+    )
+    nights = site_series(request())
+
+    assert wet.impact == {f"s{probe.pk}": {FIRST: 4.0}}
+    assert set(nights.impact) == {f"s{probe.pk}", f"s{plain.pk}"}
