@@ -17,6 +17,7 @@ class InterventionsConfig(AppConfig):
             panel_register,
             stage_source_register,
             stakeholder_source_register,
+            timeline_source_register,
         )
         from civic.menu import WORK, MenuItem, menu_register
         from civic.notification_kinds import NotificationKind, kind_register
@@ -24,6 +25,7 @@ class InterventionsConfig(AppConfig):
         from interventions import selectors
         from interventions import workflow as flows
         from interventions.panel import panel_context
+        from interventions.timeline import interventions_timeline
 
         jobs_register(
             beat={
@@ -86,6 +88,7 @@ class InterventionsConfig(AppConfig):
         )
         stage_source_register("interventions", selectors.stages_for_challenges)
         stakeholder_source_register("interventions", selectors.supporters_of_challenge)
+        timeline_source_register("interventions", interventions_timeline)
         panel_register(
             Panel(
                 key="interventions",
