@@ -40,5 +40,6 @@ urlpatterns = [
         challenge_views.challenge_unlink,
         name="challenge_unlink",
     ),
+    path("open-data/", views.open_data, name="open_data"),
     path("grouping/", challenge_views.grouping_page, name="grouping"),
 ]
