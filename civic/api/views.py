@@ -13,7 +13,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -308,7 +308,10 @@ class ChallengeViewSet(
 
         Visible as the challenge is; the entries are the same for every reader and name
         no one (no names, no resident's own words)."""
-        challenge = get_object_or_404(selectors.challenges_visible_to(user=request.user), pk=pk)
+        # DRF's lookup: an id that is not a number is a 404 too, not a crash.
+        challenge = generics.get_object_or_404(
+            selectors.challenges_visible_to(user=request.user), pk=pk
+        )
         entries = challenge_parts.timeline_of(challenge)
         return Response(
             s.TimelineEntrySerializer(entries, many=True, context={"request": request}).data

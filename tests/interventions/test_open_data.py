@@ -17,6 +17,11 @@ pytestmark = pytest.mark.django_db
 INTERVENTIONS_CSV = reverse("interventions_open_data:interventions_csv")
 INTERVENTIONS_GEOJSON = reverse("interventions_open_data:interventions_geojson")
 EVALUATIONS_CSV = reverse("interventions_open_data:evaluations_csv")
+API_FILES = {
+    INTERVENTIONS_CSV: reverse("api-open-data-interventions-csv"),
+    INTERVENTIONS_GEOJSON: reverse("api-open-data-interventions-geojson"),
+    EVALUATIONS_CSV: reverse("api-open-data-evaluations-csv"),
+}
 
 
 def body(response) -> str:
@@ -181,12 +186,29 @@ def test_filters_narrow_the_files(client, officer, council, heat, municipality):
         ({"format": "xlsx"}, "format"),
     ],
 )
-@pytest.mark.parametrize("url", [INTERVENTIONS_CSV, INTERVENTIONS_GEOJSON, EVALUATIONS_CSV])
+@pytest.mark.parametrize("url", [*API_FILES, *API_FILES.values()])
 def test_a_bad_parameter_is_a_400_naming_it(client, db, url, params, named):
     response = client.get(url, params)
 
     assert response.status_code == 400
     assert list(response.json()) == [named]
+
+
+def test_the_api_serves_the_same_files_documented_in_its_schema(
+    client, officer, council, heat, municipality
+):
+    told = story(officer, council, heat)
+    schema = client.get("/api/schema/?format=json").json()
+
+    for page_url, api_url in API_FILES.items():
+        params = {"challenge": told.challenge.pk}
+        from_api = client.get(api_url, params, HTTP_ACCEPT="text/csv")
+        assert from_api["Content-Type"] == client.get(page_url)["Content-Type"]
+        assert body(from_api) == body(client.get(page_url, params))
+        answers = schema["paths"][api_url]["get"]["responses"]
+        media = "application/geo+json" if api_url.endswith(".geojson") else "text/csv"
+        assert media in answers["200"]["content"]
+        assert "400" in answers
 
 
 def test_a_title_a_spreadsheet_would_run_starts_with_a_quote(

@@ -294,3 +294,9 @@ def test_the_timeline_costs_the_same_queries_whatever_its_size(
 
     assert page.status_code == 200 and len(data.json()) >= 16
     assert data.json()[2]["title"] == f"{2 * size + 1} concerns grouped into the challenge"
+
+
+def test_a_timeline_address_without_a_number_is_a_404(db):
+    response = APIClient().get("/api/v1/challenges/null,null/timeline/")
+
+    assert response.status_code == 404
