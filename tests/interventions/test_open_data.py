@@ -231,3 +231,21 @@ def test_the_open_data_page_lists_every_file_and_explains_every_column(client, d
     header += body(client.get(EVALUATIONS_CSV)).splitlines()[0].split(",")
     for column in header:
         assert f"<dt><code>{column}</code></dt>" in page
+
+
+@pytest.mark.parametrize("size", [1, 6])
+def test_the_files_cost_the_same_queries_whatever_their_size(
+    client, officer, council, heat, municipality, django_assert_max_num_queries, size
+):
+    story(officer, council, heat, interventions=size)
+
+    for url in API_FILES:
+        with django_assert_max_num_queries(3):
+            text = body(client.get(url))
+        records = (
+            len(json.loads(text)["features"])
+            if url == INTERVENTIONS_GEOJSON
+            else len(text.splitlines()) - 1
+        )
+        # Two runs each in evaluations.csv, one row or feature each in the others.
+        assert records == (2 * size if url == EVALUATIONS_CSV else size)
