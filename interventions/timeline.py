@@ -6,10 +6,12 @@ draft) appear; a proposal under review, not taken up or withdrawn never does.
 
 Per intervention: made public (its title: officers review a proposal, and may
 edit it, before it goes public, and the title is on its public page),
-consultation opened and closed (with the number of supports it had), each
-council decision (outcome and votes), works started, each milestone (its
-officer-written title), completed or cancelled, and the measured effect: the
-verdict sentence of each evaluation run, the last of each day.
+consultation opened and closed (with its number of supports, counted now:
+they cannot change after the consultation, so a proposal consulted twice
+shows the later count at both closes), each council decision (outcome and
+votes), works started, each milestone (its officer-written title), completed
+or cancelled, and the measured effect: the verdict sentence of each
+evaluation run, the last of each day.
 
 Left out on purpose: descriptions, comments, a decision's motivation and a
 cancellation's reason (free text that may name people; the intervention's
