@@ -249,3 +249,11 @@ def test_the_files_cost_the_same_queries_whatever_their_size(
         )
         # Two runs each in evaluations.csv, one row or feature each in the others.
         assert records == (2 * size if url == EVALUATIONS_CSV else size)
+
+
+def test_the_open_data_page_reads_in_dutch(client, db):
+    page = client.get(reverse("civic:open_data"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+    assert "Gemeten effecten van maatregelen" in page
+    assert "Soort maatregel: depaving" in page
+    assert "Open data" in page

@@ -205,21 +205,21 @@ def test_the_timeline_tells_the_story_from_first_concern_to_measured_effect(
     assert entries[-1]["url"] == f"http://testserver{detail}"
 
 
-def test_the_page_lists_the_same_story_linked_from_the_challenge(
+def test_the_page_lists_the_same_story_in_dutch_linked_from_the_challenge(
     client, officer, council, heat, municipality
 ):
     told = story(officer, council, heat)
     page_url = reverse("civic:challenge_timeline", args=[told.challenge.pk])
 
     challenge_page = client.get(
-        reverse("civic:challenge_detail", args=[told.challenge.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        reverse("civic:challenge_detail", args=[told.challenge.pk]), HTTP_ACCEPT_LANGUAGE="nl"
     ).content.decode()
-    page = client.get(page_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(page_url, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
 
     assert f'href="{page_url}"' in challenge_page
     assert '<ol class="timeline"' in page
-    assert page.index("2 concerns filed") < page.index("Tegels verwijderd")
-    assert page.index("Tegels verwijderd") < page.index("0.7 °C cooler")
+    assert page.index("2 meldingen ingediend") < page.index("Tegels verwijderd")
+    assert page.index("Tegels verwijderd") < page.index("0,7 °C koeler")
     assert '<time datetime="2026-03-02">' in page
 
 
