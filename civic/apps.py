@@ -16,9 +16,10 @@ class CivicConfig(AppConfig):
     verbose_name = _("Participation core")
 
     def ready(self) -> None:
-        from civic import menu, subjects, workflow  # noqa: F401  (registers tables and menu)
+        from civic import menu, subjects, timeline, workflow  # noqa: F401  (registers tables and menu)
 
         subjects.connect()
+        timeline.connect()
 
         # After every migrate, so new permissions land in the role groups.
         post_migrate.connect(_sync_roles, dispatch_uid="civic_roles_sync")

@@ -186,6 +186,16 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, _visible_challenge(request, pk), period=period)
 
 
+def challenge_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The challenge's public story, oldest first: the same for every reader who sees it."""
+    challenge = _visible_challenge(request, pk)
+    return render(
+        request,
+        "civic/challenge_timeline.html",
+        {"challenge": challenge, "entries": challenge_parts.timeline_of(challenge)},
+    )
+
+
 @login_required
 @require_POST
 def challenge_transition(request: HttpRequest, pk: int) -> HttpResponse:

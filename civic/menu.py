@@ -136,6 +136,7 @@ STAFF = frozenset({OFFICER, ADMIN})
 menu_register(
     MenuItem("map", _("Map"), "civic:map", order=10),
     MenuItem("challenges", _("Challenges"), "civic:challenge_list", order=40),
+    MenuItem("open_data", _("Open data"), "civic:open_data", order=80),
     # Officers file concerns too (a phone call, a letter); council members do not.
     MenuItem("concern_new", _("File a concern"), "civic:concern_new", FILERS, order=100),
     MenuItem("concern_mine", _("My concerns"), "civic:concern_mine", FILERS, order=110),

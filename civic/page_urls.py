@@ -24,6 +24,11 @@ urlpatterns = [
     path("challenges/", challenge_views.challenge_list, name="challenge_list"),
     path("challenges/new/", challenge_views.challenge_new, name="challenge_new"),
     path("challenges/<int:pk>/", challenge_views.challenge_detail, name="challenge_detail"),
+    path(
+        "challenges/<int:pk>/timeline/",
+        challenge_views.challenge_timeline,
+        name="challenge_timeline",
+    ),
     path("challenges/<int:pk>/edit/", challenge_views.challenge_edit, name="challenge_edit"),
     path(
         "challenges/<int:pk>/step/",
@@ -35,5 +40,6 @@ urlpatterns = [
         challenge_views.challenge_unlink,
         name="challenge_unlink",
     ),
+    path("open-data/", views.open_data, name="open_data"),
     path("grouping/", challenge_views.grouping_page, name="grouping"),
 ]

@@ -42,5 +42,6 @@ urlpatterns = [
     path("sensors/", include("sensors.urls")),
     path("interventions/", include("interventions.urls")),
     path("priority/", include("priority.urls")),
+    path("open-data/", include("interventions.open_data_urls")),
     path("", include("civic.page_urls")),
 ]

@@ -15,6 +15,7 @@ from civic import periods, selectors, services, workflow
 from civic.forms import ConcernForm, ModerationForm
 from civic.menu import WORK, menu_for
 from civic.models import Concern
+from civic.open_data import datasets
 from civic.roles import RESIDENT, is_staff_member, user_has_role
 from civic.vocabulary import map_layer_source
 
@@ -163,3 +164,8 @@ class SectionPlannedView(TemplateView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "title": self.title, "lead": self.lead}
+
+
+def open_data(request):
+    """The open-data files the apps publish, each column explained (civic.open_data)."""
+    return render(request, "civic/open_data.html", {"datasets": datasets()})

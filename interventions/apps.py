@@ -17,13 +17,16 @@ class InterventionsConfig(AppConfig):
             panel_register,
             stage_source_register,
             stakeholder_source_register,
+            timeline_source_register,
         )
         from civic.menu import WORK, MenuItem, menu_register
         from civic.notification_kinds import NotificationKind, kind_register
+        from civic.open_data import DataFile, Dataset, dataset_register
         from civic.roles import ADMIN, OFFICER, grant
-        from interventions import selectors
+        from interventions import open_data, selectors
         from interventions import workflow as flows
         from interventions.panel import panel_context
+        from interventions.timeline import interventions_timeline
 
         jobs_register(
             beat={
@@ -86,6 +89,42 @@ class InterventionsConfig(AppConfig):
         )
         stage_source_register("interventions", selectors.stages_for_challenges)
         stakeholder_source_register("interventions", selectors.supporters_of_challenge)
+        timeline_source_register("interventions", interventions_timeline)
+        dataset_register(
+            Dataset(
+                key="interventions",
+                title=_("Interventions"),
+                description=_(
+                    "Every public intervention: kind, stage, planned and actual dates, progress, "
+                    "site, and the latest measured effect per figure with its 95 % interval."
+                ),
+                files=(
+                    DataFile("CSV", "interventions_open_data:interventions_csv", "text/csv"),
+                    DataFile(
+                        "GeoJSON",
+                        "interventions_open_data:interventions_geojson",
+                        "application/geo+json",
+                    ),
+                ),
+                columns=open_data.intervention_columns(),
+                parameters=open_data.PARAMETERS,
+                order=10,
+            ),
+        )
+        dataset_register(
+            Dataset(
+                key="evaluations",
+                title=_("Measured effects of interventions"),
+                description=_(
+                    "Every evaluation run of the public interventions, oldest first: a figure "
+                    "can be followed as data accumulates, with its robustness checks."
+                ),
+                files=(DataFile("CSV", "interventions_open_data:evaluations_csv", "text/csv"),),
+                columns=open_data.EVALUATION_COLUMNS,
+                parameters=open_data.PARAMETERS,
+                order=20,
+            )
+        )
         panel_register(
             Panel(
                 key="interventions",

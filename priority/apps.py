@@ -10,10 +10,17 @@ class PriorityConfig(AppConfig):
 
     def ready(self) -> None:
         from civic.celery import jobs_register
-        from civic.challenge_parts import Fact, Panel, fact_register, panel_register
+        from civic.challenge_parts import (
+            Fact,
+            Panel,
+            fact_register,
+            panel_register,
+            timeline_source_register,
+        )
         from civic.menu import WORK, MenuItem, landing_register, menu_register
         from civic.roles import ADMIN, COUNCIL, OFFICER, grant
         from priority import panels, receivers
+        from priority.timeline import priority_timeline
 
         receivers.connect()
         jobs_register(
@@ -31,6 +38,7 @@ class PriorityConfig(AppConfig):
             Panel(key="priority", template="priority/_panel.html", context=panels.panel_context)
         )
         fact_register(Fact(key="score", label=_("priority score"), values=panels.score_values))
+        timeline_source_register("priority", priority_timeline)
         # Council members land on the ranking: which challenge is most urgent, and why.
         landing_register(COUNCIL, "priority:ranking", order=10)
         menu_register(

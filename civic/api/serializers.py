@@ -343,6 +343,23 @@ class StageSerializer(serializers.Serializer):
     rank = serializers.IntegerField(help_text="Higher is further along; closed is last.")
 
 
+class TimelineEntrySerializer(serializers.Serializer):
+    """One public step of a challenge's story; it names no one (civic.challenge_parts)."""
+
+    day = serializers.DateField()
+    kind = serializers.CharField(
+        help_text="What kind of step: concerns, grouped, challenge, evidence, priority, "
+        "proposal, consultation, decision, works, milestone, completion, evaluation, answers "
+        "(apps may add kinds)."
+    )
+    title = serializers.CharField()
+    text = serializers.CharField(help_text="Plain words in the requested language; may be empty.")
+    url = serializers.SerializerMethodField(help_text="The public page with more; may be empty.")
+
+    def get_url(self, entry) -> str:
+        return self.context["request"].build_absolute_uri(entry.url) if entry.url else ""
+
+
 class ChallengeSerializer(_TransitionsMixin, GeoFeatureModelSerializer):
     theme = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     area = serializers.SlugRelatedField(slug_field="code", read_only=True)

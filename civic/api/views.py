@@ -13,7 +13,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, status, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from civic import selectors, services, workflow
+from civic import challenge_parts, selectors, services, workflow
 from civic.api import serializers as s
 from civic.api.filters import ChallengeFilter, CheckedBBoxFilter, ConcernFilter
 from civic.api.pagination import StrictPageSizeMixin
@@ -299,6 +299,23 @@ class ChallengeViewSet(
             reason=data.validated_data["reason"],
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=challenge.pk)).data)
+
+    @extend_schema(filters=False, responses=s.TimelineEntrySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def timeline(self, request, pk=None):
+        """The challenge's public story, oldest first: concerns filed (counted), grouping,
+        evidence, priority, proposals, consultation, decisions, works, measured effect.
+
+        Visible as the challenge is; the entries are the same for every reader and name
+        no one (no names, no resident's own words)."""
+        # DRF's lookup: an id that is not a number is a 404 too, not a crash.
+        challenge = generics.get_object_or_404(
+            selectors.challenges_visible_to(user=request.user), pk=pk
+        )
+        entries = challenge_parts.timeline_of(challenge)
+        return Response(
+            s.TimelineEntrySerializer(entries, many=True, context={"request": request}).data
+        )
 
     @extend_schema(
         filters=False,

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from interventions.api import views
+from interventions.api import open_data, views
 
 # SimpleRouter: the API root view belongs to the core's router.
 router = SimpleRouter()
@@ -15,4 +15,22 @@ router.register(
     "intervention-moderation", views.ModerationQueueViewSet, basename="intervention-moderation"
 )
 
-urlpatterns = [path("", include(router.urls))]
+urlpatterns = [
+    path("", include(router.urls)),
+    # The files of /open-data/, for clients that work from the OpenAPI schema.
+    path(
+        "open-data/interventions.csv",
+        open_data.InterventionsCSVView.as_view(),
+        name="api-open-data-interventions-csv",
+    ),
+    path(
+        "open-data/interventions.geojson",
+        open_data.InterventionsGeoJSONView.as_view(),
+        name="api-open-data-interventions-geojson",
+    ),
+    path(
+        "open-data/evaluations.csv",
+        open_data.EvaluationsCSVView.as_view(),
+        name="api-open-data-evaluations-csv",
+    ),
+]

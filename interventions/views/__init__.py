@@ -8,6 +8,7 @@ from interventions.views.implementation import (
     milestone_photo,
     progress_file,
 )
+from interventions.views.open_data import evaluations_csv, interventions_csv, interventions_geojson
 from interventions.views.proposals import detail, edit, index, move, new
 
 __all__ = [
@@ -15,8 +16,11 @@ __all__ = [
     "decide",
     "detail",
     "edit",
+    "evaluations_csv",
     "implementation",
     "index",
+    "interventions_csv",
+    "interventions_geojson",
     "milestone_add",
     "milestone_photo",
     "moderate",

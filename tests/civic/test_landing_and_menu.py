@@ -141,7 +141,10 @@ def test_every_menu_link_opens_for_the_role_and_no_entry_it_cannot_open_is_shown
 @pytest.mark.parametrize(
     "role, expected",
     [
-        ("anonymous", ["/", "/surveys/", "/sensors/", "/challenges/", "/interventions/"]),
+        (
+            "anonymous",
+            ["/", "/surveys/", "/sensors/", "/challenges/", "/interventions/", "/open-data/"],
+        ),
         (
             "resident",
             [
@@ -150,6 +153,7 @@ def test_every_menu_link_opens_for_the_role_and_no_entry_it_cannot_open_is_shown
                 "/sensors/",
                 "/challenges/",
                 "/interventions/",
+                "/open-data/",
                 "/concerns/new/",
                 "/concerns/mine/",
                 "/notifications/",
@@ -164,6 +168,7 @@ def test_every_menu_link_opens_for_the_role_and_no_entry_it_cannot_open_is_shown
                 "/challenges/",
                 "/priority/",
                 "/interventions/",
+                "/open-data/",
                 "/notifications/",
                 "/admin/",
             ],
@@ -177,6 +182,7 @@ def test_every_menu_link_opens_for_the_role_and_no_entry_it_cannot_open_is_shown
                 "/challenges/",
                 "/priority/",
                 "/interventions/",
+                "/open-data/",
                 "/concerns/new/",
                 "/concerns/mine/",
                 "/notifications/",
