@@ -1,4 +1,4 @@
-"""App configuration of interventions: workflows, roles, notification kinds, challenge parts."""
+"""App configuration of interventions: workflows, roles, notifications, challenge parts, map."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -18,11 +18,13 @@ class InterventionsConfig(AppConfig):
             stage_source_register,
             stakeholder_source_register,
         )
+        from civic.map_layers import map_layer_register
         from civic.menu import WORK, MenuItem, menu_register
         from civic.notification_kinds import NotificationKind, kind_register
         from civic.roles import ADMIN, OFFICER, grant
         from interventions import selectors
         from interventions import workflow as flows
+        from interventions.map_layer import LAYER
         from interventions.panel import panel_context
 
         jobs_register(
@@ -84,6 +86,8 @@ class InterventionsConfig(AppConfig):
                 group=WORK,
             ),
         )
+        # Their sites on the public map and the challenge maps, by stage.
+        map_layer_register(LAYER)
         stage_source_register("interventions", selectors.stages_for_challenges)
         stakeholder_source_register("interventions", selectors.supporters_of_challenge)
         panel_register(
