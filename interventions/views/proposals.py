@@ -46,6 +46,9 @@ LIST_FILTERS = [
     ("consultation", gettext_lazy("In consultation"), [S.IN_CONSULTATION]),
     ("awaiting", gettext_lazy("Awaiting a decision"), [S.AWAITING_DECISION]),
     ("decided", gettext_lazy("Decided"), [S.AGREED, S.DECLINED, S.DEFERRED]),
+    ("in_progress", gettext_lazy("Works in progress"), [S.IN_PROGRESS]),
+    ("completed", gettext_lazy("Completed"), [S.COMPLETED]),
+    ("cancelled", gettext_lazy("Cancelled"), [S.CANCELLED]),
 ]
 
 
