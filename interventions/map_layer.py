@@ -17,7 +17,7 @@ S = Intervention.Status
 ENDED = "#868e96"
 STAGE_COLOURS = {
     S.IN_CONSULTATION: "#f59f00",
-    S.AWAITING_DECISION: "#e8590c",
+    S.AWAITING_DECISION: "#c2255c",
     S.AGREED: "#1c7ed6",
     S.IN_PROGRESS: "#7048e8",
     S.COMPLETED: "#2b8a3e",

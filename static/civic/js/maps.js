@@ -113,7 +113,12 @@
         L.geoJSON(JSON.parse(feature.geometry), {
           style: style,
           pointToLayer: function (point, latlng) {
-            return L.circleMarker(latlng, Object.assign({ radius: 9, weight: 3 }, style));
+            // A dot in a ring: not to be mistaken for a concern's dot in a theme colour.
+            const dot = L.circleMarker(latlng, Object.assign({}, style, { radius: 7, weight: 2 }));
+            const ring = L.circleMarker(latlng, {
+              pane: "app-layers", radius: 12, color: "#222", weight: 2, fill: false, interactive: false,
+            });
+            return L.featureGroup([dot, ring]);
           },
           onEachFeature: function (point, shape) {
             shape.bindPopup(function () { return featurePopup(feature); });
