@@ -116,7 +116,7 @@ def test_the_map_legend_names_every_stage_in_dutch(officer, challenge):
 
     for stage in ("in consultatie", "in uitvoering", "afgerond"):
         assert stage in legend
-    assert "afgewezen, uitgesteld of geannuleerd" in legend
+    assert "afgewezen, aangehouden of geannuleerd" in legend
     assert drawn(Client(HTTP_ACCEPT_LANGUAGE="nl"))["Openbaar"]["lines"][1] == (
         "Fase: in consultatie"
     )
