@@ -19,6 +19,7 @@ from civic.api.filters import ChallengeFilter
 from civic.api.pagination import WHOLE_NUMBER
 from civic.evidence import evidence_freshness
 from civic.forms import ChallengeForm, GroupingForm, TransitionForm, UnlinkForm
+from civic.map_layers import map_layers_data
 from civic.models import Area, Challenge, Concern
 from civic.models.concerns import PUBLIC_CONCERN_STATUSES
 from civic.roles import COUNCIL, is_staff_member, user_has_any_role
@@ -128,6 +129,8 @@ def _map_data(challenge: Challenge, concerns: list[Concern]) -> dict:
             }
             for c in concerns
         ],
+        # What apps draw for this challenge (their public features only).
+        "layers": map_layers_data(challenge),
     }
 
 

@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 
 from civic import periods, selectors, services, workflow
 from civic.forms import ConcernForm, ModerationForm
+from civic.map_layers import map_layers_data
 from civic.menu import WORK, menu_for
 from civic.models import Concern
 from civic.open_data import datasets
@@ -48,6 +49,8 @@ def public_map(request):
             "spots": selectors.sensor_spots_summary(period=period),
             # The app that registered a map layer draws its squares (the core names none).
             "layer_url": reverse(layer.map_layer) if layer else "",
+            # Layers apps add (their public features), drawn by maps.js.
+            "map_layers": map_layers_data(),
         },
     )
 

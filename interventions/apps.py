@@ -1,4 +1,4 @@
-"""App configuration of interventions: workflows, roles, notification kinds, challenge parts."""
+"""App configuration of interventions: workflows, roles, notifications, challenge parts, map."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
@@ -19,12 +19,14 @@ class InterventionsConfig(AppConfig):
             stakeholder_source_register,
             timeline_source_register,
         )
+        from civic.map_layers import map_layer_register
         from civic.menu import WORK, MenuItem, menu_register
         from civic.notification_kinds import NotificationKind, kind_register
         from civic.open_data import DataFile, Dataset, dataset_register
         from civic.roles import ADMIN, OFFICER, grant
         from interventions import open_data, selectors
         from interventions import workflow as flows
+        from interventions.map_layer import LAYER
         from interventions.panel import panel_context
         from interventions.timeline import interventions_timeline
 
@@ -87,6 +89,8 @@ class InterventionsConfig(AppConfig):
                 group=WORK,
             ),
         )
+        # Their sites on the public map and the challenge maps, by stage.
+        map_layer_register(LAYER)
         stage_source_register("interventions", selectors.stages_for_challenges)
         stakeholder_source_register("interventions", selectors.supporters_of_challenge)
         timeline_source_register("interventions", interventions_timeline)

@@ -72,7 +72,7 @@ class DecisionForm(forms.ModelForm):
 
 
 class ImplementationForm(forms.Form):
-    """Officers: the works' progress and planned dates (the service checks them again)."""
+    """Officers: the works' progress, planned dates and actual start (the service checks them)."""
 
     progress = forms.IntegerField(label=_("Progress (%)"), required=False)
     planned_start = forms.DateField(
@@ -81,6 +81,23 @@ class ImplementationForm(forms.Form):
     planned_end = forms.DateField(
         label=_("Planned end"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    actual_start = forms.DateField(
+        label=_("Works started on"),
+        required=False,
+        help_text=_("Set when the works went in progress; correct it if they began another day."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, status: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The page offers what the service takes in this state: no start before the works
+        # began; after completion only the start (progress is 100, the plan is history).
+        S = Intervention.Status
+        if status == S.COMPLETED:
+            for name in ("progress", "planned_start", "planned_end"):
+                del self.fields[name]
+        elif status is not None and status != S.IN_PROGRESS:
+            del self.fields["actual_start"]
 
 
 class MilestoneForm(forms.Form):

@@ -294,14 +294,17 @@ class ProgressField(CountField):
 
 
 class ImplementationInputSerializer(StrictInputSerializer):
-    """Officers: progress and planned dates; the actual start only while the works go on."""
+    """Officers: progress and planned dates; the actual start once the works began."""
 
     progress = ProgressField(required=False, min_value=0, max_value=100)
     planned_start = serializers.DateField(required=False, allow_null=True)
     planned_end = serializers.DateField(required=False, allow_null=True)
     actual_start = serializers.DateField(
         required=False,
-        help_text="Set when the works go in progress; correct it only while they are.",
+        help_text=(
+            "Set when the works go in progress; correct it while they are or once they are "
+            "completed (then only the start, never after their end)."
+        ),
     )
 
 

@@ -164,7 +164,7 @@ class InterventionViewSet(
     )
     @action(detail=True, methods=["post"])
     def implementation(self, request, pk=None):
-        """Officers: the works' progress (0-100) and planned dates, while agreed or going on."""
+        """Officers: progress and planned dates while agreed or going on; the start once begun."""
         intervention = self.get_object()
         data = s.ImplementationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

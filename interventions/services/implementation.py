@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from civic import workflow
@@ -25,12 +27,16 @@ from interventions.selectors import (
 )
 
 S = Intervention.Status
+logger = logging.getLogger(__name__)
 
 # --- Implementation: dates, progress, milestones, the CSV progress update ---------------------
 
 IMPLEMENTATION_FIELDS = ("progress", "planned_start", "planned_end", "actual_start")
 # Progress and dates are kept while the works are agreed or going on.
 UPDATABLE = (S.AGREED, S.IN_PROGRESS)
+# The actual start can be corrected once the works started, also after they were completed:
+# the evaluation leaves the works period out, so a wrong start would skew its windows.
+START_CORRECTABLE = (S.IN_PROGRESS, S.COMPLETED)
 STEPS = (S.IN_PROGRESS, S.COMPLETED, S.CANCELLED)
 
 
@@ -66,11 +72,21 @@ def _implementation_errors(locked: Intervention, values: dict[str, Any]) -> dict
     start, end = merged["planned_start"], merged["planned_end"]
     if start and end and end < start:
         errors["planned_end"] = [_("The planned end cannot lie before the planned start.")]
-    if values.get("actual_start") and values["actual_start"] > timezone.localdate():
+    start = values.get("actual_start")
+    if "actual_start" in values and start is None:
+        errors["actual_start"] = [_("Give the day the works started (YYYY-MM-DD).")]
+    elif start and start > timezone.localdate():
         errors["actual_start"] = [_("The works cannot have started in the future.")]
-    if "actual_start" in values and locked.status != S.IN_PROGRESS:
+    elif start and locked.actual_end and start > locked.actual_end:
+        errors["actual_start"] = [
+            _("The works cannot have started after they were completed (%(end)s).")
+            % {"end": date_format(locked.actual_end, "DATE_FORMAT")}
+        ]
+    if "actual_start" in values and locked.status not in START_CORRECTABLE:
         errors["actual_start"] = [_("The actual start is kept once the works are in progress.")]
-    if locked.status not in UPDATABLE:
+    # Completed works: only their start can still be corrected.
+    only_start = locked.status == S.COMPLETED and set(values) <= {"actual_start"}
+    if locked.status not in UPDATABLE and not only_start:
         errors["intervention"] = [
             _(
                 "Progress is kept for agreed interventions and works in progress "
@@ -90,10 +106,34 @@ def implementation_update(
         locked = Intervention.objects.select_for_update(no_key=True).get(pk=intervention.pk)
         if errors := _implementation_errors(locked, values):
             raise ValidationError(errors)
+        moved = _start_moved(locked, values)
         for name, value in values.items():
             setattr(locked, name, value)
         locked.save(update_fields=[*values, "updated_at"])
+        if moved:
+            _queue_reevaluation(locked.pk)
     return locked
+
+
+def _start_moved(locked: Intervention, values: dict[str, Any]) -> bool:
+    """Whether this update moves the start of works already completed (and measured)."""
+    return locked.status == S.COMPLETED and values.get("actual_start", locked.actual_start) != (
+        locked.actual_start
+    )
+
+
+def _queue_reevaluation(pk: int) -> None:
+    # The works period moved: measure again after the commit (a new run is kept, the old
+    # one too). If the queue is down, the hourly sweep measures it later.
+    from interventions.tasks import evaluate
+
+    def send() -> None:
+        try:
+            evaluate.delay(pk)
+        except Exception:  # the correction is committed; the sweep catches up
+            logger.warning("Could not queue the evaluation of intervention %s", pk, exc_info=True)
+
+    transaction.on_commit(send)
 
 
 def milestone_add(
@@ -294,9 +334,12 @@ def progress_csv_apply(*, actor: User, content: bytes) -> int:
                     for field, messages in errors.items():
                         problems.extend(_row_problem(line, field, m) for m in messages)
                     continue
+                moved = _start_moved(intervention, values)
                 for name, value in values.items():
                     setattr(intervention, name, value)
                 intervention.save(update_fields=[*values, "updated_at"])
+                if moved:
+                    _queue_reevaluation(intervention.pk)
             if step and step != S.IN_PROGRESS:
                 _csv_step(intervention, line, step, note, actor, problems)
         if problems:

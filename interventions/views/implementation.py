@@ -29,7 +29,7 @@ from interventions.views.common import (
 @login_required
 @require_POST
 def implementation(request: HttpRequest, pk: int) -> HttpResponse:
-    """Officers set the works' progress and planned dates from the intervention's page."""
+    """Officers set the works' progress and dates (or correct the start) from its page."""
     intervention = visible_or_404(request, pk)
     officer_only(request)
     form = ImplementationForm(request.POST)
@@ -44,7 +44,10 @@ def implementation(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, problem_text(error))
     else:
-        messages.success(request, _("The progress is saved."))
+        if set(values) == {"actual_start"}:
+            messages.success(request, _("The start of the works is corrected."))
+        else:
+            messages.success(request, _("The progress is saved."))
     return redirect(reverse("interventions:detail", args=[pk]) + "#implementation")
 
 

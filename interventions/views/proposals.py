@@ -46,6 +46,9 @@ LIST_FILTERS = [
     ("consultation", gettext_lazy("In consultation"), [S.IN_CONSULTATION]),
     ("awaiting", gettext_lazy("Awaiting a decision"), [S.AWAITING_DECISION]),
     ("decided", gettext_lazy("Decided"), [S.AGREED, S.DECLINED, S.DEFERRED]),
+    ("in_progress", gettext_lazy("Works in progress"), [S.IN_PROGRESS]),
+    ("completed", gettext_lazy("Completed"), [S.COMPLETED]),
+    ("cancelled", gettext_lazy("Cancelled"), [S.CANCELLED]),
 ]
 
 
@@ -111,7 +114,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         [("event", e.day, e) for e in history] + [("milestone", m.date, m) for m in milestones],
         key=lambda row: row[1],
     )
-    following = staff and intervention.status in services.UPDATABLE
+    following = staff and (
+        intervention.status in services.UPDATABLE
+        or intervention.status in services.START_CORRECTABLE
+    )
     moves = [
         move
         for move in workflow.workflow_for(Intervention).available_to(intervention, user)
@@ -137,7 +143,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "progress": intervention.progress,
                 "planned_start": intervention.planned_start,
                 "planned_end": intervention.planned_end,
-            }
+                "actual_start": intervention.actual_start,
+            },
+            status=intervention.status,
         ),
         "milestone_form": MilestoneForm(),
         "moves": moves,

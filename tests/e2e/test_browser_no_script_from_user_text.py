@@ -4,7 +4,8 @@ Every text a resident or officer can write gets a payload: an <img onerror>, a
 <script> and an attribute break-out into <svg onload>. Then every page where
 such texts appear is opened as each role (anonymous, resident, officer,
 council member, administrator), with the map popups and tooltips opened and
-the results map's layer control shown. On every page:
+the results map's layer control shown (a page with several maps' popups
+is opened once per popup). On every page:
 
 - nothing ran (`window.__xss` stays undefined);
 - no payload became markup (no element with the payload's `data-x` attribute):
@@ -347,6 +348,11 @@ def concern_map(tab) -> None:
     hover(tab, OUTLINES)
 
 
+def works_map(tab) -> None:
+    """The public map or a challenge's: open an intervention's popup (its title, as text)."""
+    click(tab, ".leaflet-app-layers-pane path")
+
+
 def grouping_map(tab) -> None:
     """The grouping page: open a concern's tooltip."""
     hover(tab, ".leaflet-concerns-pane path")
@@ -384,6 +390,7 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
         results = (*results, ANSWER)  # written answers: officers only
     pages = [
         ("/", (THEME, CONCERN_PUBLISHED, SENSOR_NAME, AREA), public_map),
+        ("/", (PROPOSAL,), works_map),
         ("/surveys/", (SURVEY_TITLE,), None),
         (f"/surveys/{running}/", survey, outline_map),
         (f"/surveys/{closed}/", (SURVEY_TITLE,), None),
@@ -402,6 +409,7 @@ def pages_for(role: str, world: dict) -> list[tuple[str, tuple[str, ...], object
             (CHALLENGE_TITLE, CHALLENGE_DESCRIPTION, CONCERN_PUBLISHED, THEME),
             concern_map,
         ),
+        (challenge, (PROPOSAL,), works_map),
     ]
     api = [
         ("/api/v1/", (), None),

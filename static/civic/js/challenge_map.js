@@ -21,6 +21,9 @@
       return CivicMap.textBlock("#" + c.id + " · " + c.theme, c.description);
     });
   });
+  // What apps add for this challenge (its interventions' sites, ...), with text popups.
+  const added = CivicMap.drawLayers(map, data.layers);
+  Object.keys(added).forEach(function (label) { added[label].addTo(shown); });
   if (shown.getLayers().length && shown.getBounds().isValid()) {
     map.fitBounds(shown.getBounds(), { maxZoom: 17, padding: [20, 20] });
   }

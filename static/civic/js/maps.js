@@ -78,7 +78,60 @@
     return map;
   }
 
+  function featurePopup(feature) {
+    // Title, lines and link of a feature an app added (civic/map_layers.py), all as text.
+    const box = document.createElement("div");
+    const strong = document.createElement("strong");
+    strong.textContent = feature.title || "";
+    box.appendChild(strong);
+    (feature.lines || []).forEach(function (line) {
+      const row = document.createElement("div");
+      row.textContent = line;
+      box.appendChild(row);
+    });
+    if (feature.url) {
+      const link = document.createElement("a");
+      // Only our own pages: a path on this site, never a javascript: or another site's URL.
+      link.href = feature.url.charAt(0) === "/" && feature.url.charAt(1) !== "/" ? feature.url : "#";
+      link.textContent = feature.link_label || feature.url;
+      box.appendChild(link);
+    }
+    return box;
+  }
+
+  function drawLayers(map, layers) {
+    // The layers apps add: every feature's shape in its colour, with a text popup, in a
+    // pane between sensor squares and concerns. Returns {label: layer group}.
+    if (!map.getPane("app-layers")) map.createPane("app-layers").style.zIndex = 415;
+    const groups = {};
+    (layers || []).forEach(function (layer) {
+      const group = L.featureGroup();
+      layer.features.forEach(function (feature) {
+        const style = {
+          pane: "app-layers", color: "#222", weight: 2, fillColor: feature.colour, fillOpacity: 0.6,
+        };
+        L.geoJSON(JSON.parse(feature.geometry), {
+          style: style,
+          pointToLayer: function (point, latlng) {
+            // A dot in a ring: not to be mistaken for a concern's dot in a theme colour.
+            const dot = L.circleMarker(latlng, Object.assign({}, style, { radius: 7, weight: 2 }));
+            const ring = L.circleMarker(latlng, {
+              pane: "app-layers", radius: 12, color: "#222", weight: 2, fill: false, interactive: false,
+            });
+            return L.featureGroup([dot, ring]);
+          },
+          onEachFeature: function (point, shape) {
+            shape.bindPopup(function () { return featurePopup(feature); });
+          },
+        }).addTo(group);
+      });
+      groups[layer.label] = group;
+    });
+    return groups;
+  }
+
   window.CivicMap = {
+    drawLayers: drawLayers,
     create: create,
     fetchAll: fetchAll,
     textNode: textNode,

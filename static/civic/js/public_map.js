@@ -57,6 +57,11 @@
   const noSensors = L.layerGroup();
   const concernLayer = L.layerGroup().addTo(map);
   sensorLayers.heat.addTo(map);
+  // Layers apps add (their public features, as JSON data in the page): on by default.
+  const added = CivicMap.drawLayers(
+    map, JSON.parse(document.getElementById("map-layers-data").textContent)
+  );
+  Object.keys(added).forEach(function (label) { added[label].addTo(map); });
   // The colourings are base layers: Leaflet draws them as radio buttons, so
   // exactly one of heat, wetness or none is on.
   L.control
@@ -66,7 +71,7 @@
         [element.dataset.sensorsWetLabel]: sensorLayers.wet,
         [element.dataset.sensorsOffLabel]: noSensors,
       }),
-      CivicMap.layerNames({ [element.dataset.concernsLabel]: concernLayer })
+      CivicMap.layerNames(Object.assign({ [element.dataset.concernsLabel]: concernLayer }, added))
     )
     .addTo(map);
   map.on("baselayerchange", function (event) {
