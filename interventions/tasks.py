@@ -1,8 +1,13 @@
 """Celery tasks of interventions: thin wrappers around one service each."""
 
+import logging
+
 from celery import shared_task
+from django.db import transaction
 
 from interventions.services import consultations_close_ended
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="interventions.close_consultations", acks_late=True)
@@ -34,3 +39,21 @@ def evaluations_sweep() -> int:
     from interventions.evaluation import evaluations_sweep as sweep
 
     return sweep()
+
+
+def evaluate_after_commit(intervention_id: int) -> None:
+    """Queue `evaluate` once the current transaction commits (works completed, start moved).
+
+    A queue that is down does not undo the committed change: the hourly sweep
+    measures the intervention later, so the failure is only logged.
+    """
+
+    def send() -> None:
+        try:
+            evaluate.delay(intervention_id)
+        except Exception:
+            logger.warning(
+                "Could not queue the evaluation of intervention %s", intervention_id, exc_info=True
+            )
+
+    transaction.on_commit(send)

@@ -23,11 +23,9 @@ and 100 %.
 
 from __future__ import annotations
 
-import logging
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -40,8 +38,6 @@ from civic.roles import COUNCIL, RESIDENT
 from civic.workflow import STAFF, Notifier, Transition, Workflow, register, transitioned
 from interventions.models import Comment, Decision, Intervention
 from interventions.selectors import decides_for_the_council
-
-logger = logging.getLogger(__name__)
 
 S = Intervention.Status
 C = Comment.Status
@@ -378,13 +374,6 @@ COMMENT_WORKFLOW = register(
 def _evaluate_when_completed(sender, obj, event, **kwargs) -> None:
     """Completed works with a site are measured by a Celery job after the move commits."""
     if event.to_state == S.COMPLETED and obj.site is not None:
-        transaction.on_commit(lambda: _queue_evaluation(obj.pk))
+        from interventions.tasks import evaluate_after_commit
 
-
-def _queue_evaluation(pk: int) -> None:
-    from interventions.tasks import evaluate
-
-    try:
-        evaluate.delay(pk)
-    except Exception:  # the move is committed; the hourly sweep measures it later
-        logger.warning("Could not queue the evaluation of intervention %s", pk, exc_info=True)
+        evaluate_after_commit(obj.pk)

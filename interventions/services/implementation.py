@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 from datetime import date
 from typing import Any
 
@@ -27,7 +26,6 @@ from interventions.selectors import (
 )
 
 S = Intervention.Status
-logger = logging.getLogger(__name__)
 
 # --- Implementation: dates, progress, milestones, the CSV progress update ---------------------
 
@@ -124,16 +122,10 @@ def _start_moved(locked: Intervention, values: dict[str, Any]) -> bool:
 
 def _queue_reevaluation(pk: int) -> None:
     # The works period moved: measure again after the commit (a new run is kept, the old
-    # one too). If the queue is down, the hourly sweep measures it later.
-    from interventions.tasks import evaluate
+    # one too). Imported here: the tasks module imports this package.
+    from interventions.tasks import evaluate_after_commit
 
-    def send() -> None:
-        try:
-            evaluate.delay(pk)
-        except Exception:  # the correction is committed; the sweep catches up
-            logger.warning("Could not queue the evaluation of intervention %s", pk, exc_info=True)
-
-    transaction.on_commit(send)
+    evaluate_after_commit(pk)
 
 
 def milestone_add(
