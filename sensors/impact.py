@@ -59,9 +59,15 @@ _DAYS_SQL = """
 """
 
 
-def _days(
-    cursor, column: str, start: date, end: date, ids: list[int]
-) -> dict[int, dict[date, float]]:
+def _query(sql: str, params: dict) -> list[tuple]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A few hundred sensors: compiling the plan (JIT) costs more than it saves.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _days(column: str, start: date, end: date, ids: list[int]) -> dict[int, dict[date, float]]:
     """Each sensor's values by day in [start, end]; read once per batch (civic.impact_series)."""
     scratch = batch_scratch()
     known: dict[int, dict[date, float]] = (
@@ -69,13 +75,11 @@ def _days(
     )
     missing = [sensor_id for sensor_id in ids if sensor_id not in known]
     if missing:
-        cursor.execute(
-            _DAYS_SQL.format(column=column), {"ids": missing, "start": start, "end": end}
-        )
+        rows = _query(_DAYS_SQL.format(column=column), {"ids": missing, "start": start, "end": end})
         days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
         for sensor_id in missing:
             known[sensor_id] = {}  # no value in the window: nothing to read again
-        for sensor_id, offsets, values in cursor.fetchall():
+        for sensor_id, offsets, values in rows:
             known[sensor_id] = {days[n]: value for n, value in zip(offsets, values, strict=True)}
     return known
 
@@ -85,9 +89,10 @@ def nightly_series(request: SeriesRequest) -> SiteSeries:
 
     Two queries: the sensors' roles by the distance of their exact locations
     to the site in metres (RD New), the control ring minus the excluded zones;
-    then their sensor-days of the window (inside a series_batch, only those of
-    sensors no earlier request read). Retired sensors count for the days they
-    measured; a sensor without a value in the window is left out.
+    then their sensor-days of the window. Inside a series_batch, the roles of
+    a site asked before (another figure) and the days of sensors read before
+    are not read again. Retired sensors count for the days they measured; a
+    sensor without a value in the window is left out.
     """
     column = FIGURES.get(request.figure)
     if column is None:
@@ -101,12 +106,15 @@ def nightly_series(request: SeriesRequest) -> SiteSeries:
         "zones": [zone.hexewkb.decode() for zone, _radius in request.exclude],
         "radii": [float(radius) for _zone, radius in request.exclude],
     }
-    with transaction.atomic(), connection.cursor() as cursor:
-        # A few hundred sensors: compiling the plan (JIT) costs more than it saves.
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(_ROLES_SQL, params)
-        roles = cursor.fetchall()
-        days = _days(cursor, column, request.start, request.end, [row[0] for row in roles])
+    scratch = batch_scratch()
+    # Another figure of the same site in the same batch has the same sensors.
+    place = ("sensors.impact roles", *(str(params[k]) for k in sorted(params)))
+    roles = None if scratch is None else scratch.get(place)
+    if roles is None:
+        roles = _query(_ROLES_SQL, params)
+        if scratch is not None:
+            scratch[place] = roles
+    days = _days(column, request.start, request.end, [sensor_id for sensor_id, _near in roles])
     impact: dict = {}
     controls: dict = {}
     for sensor_id, near in roles:

@@ -1,5 +1,6 @@
 """The nightly series around a site: impact sensors, the control ring, excluded zones, no places."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -89,12 +90,18 @@ def test_a_batch_reads_each_sensors_days_once_and_gives_the_same_series(officer,
     )
     alone = [site_series(request()), site_series(second)]
 
+    daytime = replace(request(), figure="t_max")
+    alone.append(site_series(daytime))
+
     with CaptureQueriesContext(connection) as queries, series_batch():
-        batched = [site_series(request()), site_series(second)]
+        batched = [site_series(request()), site_series(second), site_series(daytime)]
 
     assert batched == alone
     assert set(alone[0].impact) == set(alone[1].controls)
-    assert len([q for q in queries if "sensors_sensorday" in q["sql"]]) == 1
+    # night anomalies once for both sites, daytime maxima once; the first site's sensors once
+    assert len([q for q in queries if "FROM sensors_sensorday" in q["sql"]]) == 2
+    assert len([q for q in queries if "FROM sensors_sensor s" in q["sql"]]) == 2
+    assert alone[2].impact[next(iter(alone[2].impact))][FIRST] == 25.0
 
 
 def test_only_opaque_keys_and_values_leave_the_database(officer, municipality):
