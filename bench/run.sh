@@ -3,6 +3,7 @@
 # Uses the same private PostgreSQL+Redis as scripts/test.sh, but its own
 # database (civic_bench, or BENCH_DB), never the demo's. Options go to run.py
 # (python bench/run.py --help); environment: BENCH_DAYS, BENCH_SENSORS, BENCH_KEEP.
+# Then the impact evaluation bench (bench/evaluation.sh, its own database).
 source "$(dirname "${BASH_SOURCE[0]}")/prepare.sh"
 
 step "Tuning knobs of the bench database only ($BENCH_DB)"
@@ -16,3 +17,9 @@ python manage.py migrate -v 0
 
 step "Benchmark"
 python bench/run.py "$@"
+
+# The impact evaluation (issue 11 point 7), in a database of its own; BENCH_EVALUATION=0 skips it.
+if [ "${BENCH_EVALUATION:-1}" != 0 ]; then
+    step "Impact evaluation benchmark (bench/evaluation.sh)"
+    BENCH_EVAL_DB=civic_bench_eval bash bench/evaluation.sh
+fi

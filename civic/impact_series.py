@@ -7,10 +7,19 @@ those between `control_min_m` and `control_max_m` that lie outside every
 `exclude` zone (other interventions' sites during the windows). Distances
 are taken on the sensors' exact locations inside the database; only opaque
 sensor keys and values leave it, never a location.
+
+A sweep over many sites wraps its requests in `series_batch()`: inside it a
+source may keep what it read for the next request (each sensor's days read
+once, not once per site around it). What a batch returns is read as it was
+when first read, and the series of different sites may share the same inner
+dicts: read them, do not change them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
@@ -38,6 +47,8 @@ class SeriesRequest:
 
 @dataclass(frozen=True)
 class SiteSeries:
+    """The impact sensors' series and the controls' series, by opaque sensor key."""
+
     impact: Series = field(default_factory=dict)
     controls: Series = field(default_factory=dict)
 
@@ -47,6 +58,7 @@ class SeriesSource(Protocol):
 
 
 _SOURCE: list[SeriesSource] = []
+_BATCH: ContextVar[dict | None] = ContextVar("impact_series_batch", default=None)
 
 
 def series_source_register(source: SeriesSource) -> None:
@@ -59,3 +71,18 @@ def site_series(request: SeriesRequest) -> SiteSeries:
     if not _SOURCE:
         return SiteSeries()
     return _SOURCE[0](request)
+
+
+@contextmanager
+def series_batch() -> Iterator[None]:
+    """Requests inside share one scratch space, so a source reads each sensor's days once."""
+    token = _BATCH.set({})
+    try:
+        yield
+    finally:
+        _BATCH.reset(token)
+
+
+def batch_scratch() -> dict | None:
+    """The current batch's scratch space (for sources), or None outside a batch."""
+    return _BATCH.get()

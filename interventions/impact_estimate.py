@@ -41,6 +41,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -110,6 +111,8 @@ class Interval:
     low: float
     high: float
     maxlags: int
+    # The AR(1) coefficient the FGLS fit settled on (None for OLS).
+    rho: float | None = None
 
 
 @dataclass(frozen=True)
@@ -200,20 +203,30 @@ def hac_maxlags(nights: int) -> int:
 
 
 def _frame(series: Series, windows: tuple[Window, ...]) -> pd.DataFrame:
-    """Nights x sensors, only nights inside one of the windows."""
-    columns = {
-        sensor: pd.Series(
-            {night: float(value) for night, value in values.items() if value is not None},
-            dtype=float,
-        )
-        for sensor, values in series.items()
-    }
-    frame = pd.DataFrame(columns, dtype=float)
-    if frame.empty:
-        return frame
-    frame = frame.sort_index()
-    inside = [any(window.holds(night) for window in windows) for night in frame.index]
-    return frame.loc[inside]
+    """Nights x sensors, only nights inside one of the windows that have a value.
+
+    Filled as one float array (the rows looked up in C, by map): a frame built from one
+    Series per sensor keeps a block per column, and every row-wise mean or count then loops
+    over the columns (bench/evaluation.py).
+    """
+    if not series:
+        return pd.DataFrame(dtype=float)
+    nights = sorted(
+        night for night in set().union(*series.values()) if any(w.holds(night) for w in windows)
+    )
+    row = {night: i for i, night in enumerate(nights)}
+    data = np.full((len(nights), len(series)), np.nan)
+    for column, values in enumerate(series.values()):
+        rows = np.fromiter(map(row.get, values, repeat(-1)), dtype=np.intp, count=len(values))
+        inside = rows >= 0
+        # None becomes NaN, a missing value like any other.
+        data[rows[inside], column] = np.array(list(values.values()), dtype=float)[inside]
+    has_value = ~np.isnan(data).all(axis=1)
+    return pd.DataFrame(
+        data[has_value],
+        index=pd.Index([night for night, kept in zip(nights, has_value, strict=True) if kept]),
+        columns=list(series),
+    )
 
 
 def _valid_nights(
@@ -228,9 +241,8 @@ def _valid_nights(
 
 def _both_sides(frame: pd.DataFrame, after: np.ndarray) -> pd.DataFrame:
     """Keep sensors with a value on both sides: a one-sided sensor would shift its group mean."""
-    before_seen = frame.loc[~after].notna().any(axis=0)
-    after_seen = frame.loc[after].notna().any(axis=0)
-    return frame.loc[:, before_seen & after_seen]
+    seen = frame.notna().to_numpy()
+    return frame.loc[:, seen[~after].any(axis=0) & seen[after].any(axis=0)]
 
 
 def _gap(impact: pd.DataFrame, controls: pd.DataFrame, nights: pd.Index) -> np.ndarray:
@@ -258,15 +270,64 @@ def gap_step(gap: np.ndarray, after: np.ndarray, *, errors: Errors = Errors.FGLS
     design = add_constant(after.astype(float), has_constant="add")
     maxlags = hac_maxlags(len(gap))
     hac = {"cov_type": "HAC", "cov_kwds": {"maxlags": maxlags, "use_correction": True}}
+    rho = None
     if errors == Errors.FGLS_HAC:
         fit = GLSAR(gap, design, rho=1).iterative_fit(maxiter=10, use_t=True, **hac)
+        rho = float(fit.model.rho[0])
     elif errors == Errors.OLS_HAC:
         fit = OLS(gap, design).fit(use_t=True, **hac)
     else:
         fit = OLS(gap, design).fit()
         maxlags = 0
     low, high = fit.conf_int(alpha=1 - CONFIDENCE)[1]
-    return Interval(effect=float(fit.params[1]), low=float(low), high=float(high), maxlags=maxlags)
+    return Interval(
+        effect=float(fit.params[1]), low=float(low), high=float(high), maxlags=maxlags, rho=rho
+    )
+
+
+def _leave_one_out(
+    impact: pd.DataFrame,
+    controls: pd.DataFrame,
+    after: Window,
+    settings: EstimateSettings,
+    rho: float,
+) -> list[float]:
+    """The effect with each control left out in turn, each an FGLS fit at the main fit's rho.
+
+    The same rules as the main estimate on the remaining controls, so a night may
+    (in)validate again. Only the effect is kept, so each refit is one GLSAR fit at the AR(1)
+    coefficient the main fit settled on, not a fresh Cochrane-Orcutt iteration with HAC
+    errors: leaving one control out moves the gap, and so its autocorrelation, very little,
+    and the full refits cost 2 ms each, 100 of them a site with 100 controls
+    (docs/impact_estimate.md has the measured difference). Controls whose remaining valid
+    nights are the same share one whitened design; statsmodels' own fit (the pseudo-inverse
+    of the whitened design times the whitened gap) then runs for all of them at once.
+    """
+    values = controls.to_numpy()
+    seen = ~np.isnan(values)
+    needed = max(1, math.ceil(settings.control_share * (values.shape[1] - 1)))
+    # Per night and left-out control: how many controls remain, and the sum of their values.
+    remaining = seen.sum(axis=1)[:, None] - seen
+    total = np.nansum(values, axis=1)[:, None] - np.where(seen, values, 0.0)
+    has_impact = (impact.notna().sum(axis=1) >= 1).to_numpy()
+    valid = has_impact[:, None] & (remaining >= needed)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gaps = impact.mean(axis=1, skipna=True).to_numpy()[:, None] - total / remaining
+    is_after = np.array([after.holds(night) for night in controls.index], dtype=bool)
+    alike: dict[bytes, list[int]] = {}
+    for column in range(values.shape[1]):
+        alike.setdefault(valid[:, column].tobytes(), []).append(column)
+    effects: list[float] = []
+    for columns in alike.values():
+        nights = valid[:, columns[0]]
+        side = is_after[nights]
+        if side.all() or not side.any():
+            continue
+        series = gaps[nights][:, columns]
+        model = GLSAR(series[:, 0], add_constant(side.astype(float), has_constant="add"), rho=rho)
+        model.fit()  # statsmodels' pseudo-inverse of the whitened design, kept on the model
+        effects.extend((model.pinv_wexog @ model.whiten(series))[1].tolist())
+    return effects
 
 
 def _prepare(
@@ -276,13 +337,17 @@ def _prepare(
     impact_frame = _frame(impact, (before, after))
     control_frame = _frame(controls, (before, after))
     # Dropping one-sided sensors can change which nights are valid and back; two rounds settle
-    # all but pathological data, and a third costs nothing.
+    # all but pathological data, and a third costs little. A round that keeps every night and
+    # every sensor has settled: the rounds after it would repeat it.
     for _round in range(3):
         nights = _valid_nights(impact_frame, control_frame, settings)
+        if _round and nights.equals(impact_frame.index) and nights.equals(control_frame.index):
+            break
         is_after = np.array([after.holds(night) for night in nights], dtype=bool)
         impact_frame = _both_sides(impact_frame.reindex(nights), is_after)
         control_frame = _both_sides(control_frame.reindex(nights), is_after)
-    nights = _valid_nights(impact_frame, control_frame, settings)
+    else:
+        nights = _valid_nights(impact_frame, control_frame, settings)
     is_after = np.array([after.holds(night) for night in nights], dtype=bool)
     return impact_frame, control_frame, nights, is_after
 
@@ -392,15 +457,8 @@ def impact_estimate(
     )
     placebo = Placebo(fake, placebo_fit.effect, placebo_fit.low, placebo_fit.high)
 
-    # Leave one control out: the same rules on the rest, so a night may (in)validate again.
-    loo = []
-    for sensor in control_frame.columns:
-        rest = control_frame.drop(columns=[sensor])
-        rest_nights = _valid_nights(impact_frame, rest, settings)
-        rest_after = np.array([after.holds(night) for night in rest_nights], dtype=bool)
-        if rest_after.all() or not rest_after.any():
-            continue
-        loo.append(gap_step(_gap(impact_frame, rest, rest_nights), rest_after).effect)
+    assert main.rho is not None
+    loo = _leave_one_out(impact_frame, control_frame, after, settings, main.rho)
 
     return ImpactEstimate(
         verdict=verdict,

@@ -136,6 +136,30 @@ def test_leave_one_control_out_shows_a_control_that_changed_on_its_own():
     assert result.loo_max == pytest.approx(-0.8, abs=0.3)
 
 
+def test_leave_one_out_matches_a_full_refit_without_each_control():
+    # given: cases with 8 controls and a night missing here and there
+    rng = np.random.default_rng(21)
+    for planted in (-0.8, 0.0):
+        impact, controls, windows = _case(rng, effect=planted, controls=8)
+        for n, values in enumerate(controls.values()):
+            del values[sorted(values)[5 * n + 3]]
+
+        result = impact_estimate(impact=impact, controls=controls, **windows)
+
+        # then: the range is that of whole estimates (iterated GLSAR) on the other 7, to 0.01 °C
+        refits = [
+            impact_estimate(
+                impact=impact,
+                controls={k: v for k, v in controls.items() if k != left_out},
+                **windows,
+            ).effect
+            for left_out in controls
+        ]
+        assert result.loo_min == pytest.approx(min(refits), abs=0.01)
+        assert result.loo_max == pytest.approx(max(refits), abs=0.01)
+        assert result.loo_max - result.loo_min > 0.01  # each control does move the figure
+
+
 @pytest.mark.parametrize(
     ("shape", "missing"),
     [

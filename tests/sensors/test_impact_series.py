@@ -1,12 +1,15 @@
 """The nightly series around a site: impact sensors, the control ring, excluded zones, no places."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from civic.impact_series import SeriesRequest, site_series
+from civic.impact_series import SeriesRequest, series_batch, site_series
 from sensors.models import SensorDay
 from tests.sensors.conftest import from_rd, register, to_rd
 
@@ -60,6 +63,45 @@ def test_a_control_inside_another_interventions_zone_is_left_out(officer, munici
 
     assert set(series.controls) == {f"s{kept.pk}"}
     assert f"s{touched.pk}" not in series.controls
+
+
+def test_a_control_inside_any_of_many_zones_is_left_out(officer, municipality):
+    # given: works going on at three places in the ring, and fifty far away
+    kept = sensor_at(officer, "kept", 800, 0.1)
+    for n, east in enumerate((-900, 1200, -600)):
+        sensor_at(officer, f"touched-{n}", east, 0.1)
+    zones = tuple((from_rd(SITE.x + east, SITE.y + 40), 150.0) for east in (-900, 1200, -600))
+    far = tuple((from_rd(SITE.x + 5000 + 200 * n, SITE.y), 150.0) for n in range(50))
+
+    series = site_series(request(exclude=zones + far))
+
+    assert set(series.controls) == {f"s{kept.pk}"}
+
+
+def test_a_batch_reads_each_sensors_days_once_and_gives_the_same_series(officer, municipality):
+    # given: two sites 700 m apart, each sensor near one and in the other's ring
+    sensor_at(officer, "near-first", 80, 1.0)
+    sensor_at(officer, "near-second", 780, 0.2)
+    second = SeriesRequest(
+        site=from_rd(SITE.x + 700, SITE.y),
+        figure="night_anomaly",
+        start=FIRST,
+        end=FIRST + timedelta(days=9),
+    )
+    alone = [site_series(request()), site_series(second)]
+
+    daytime = replace(request(), figure="t_max")
+    alone.append(site_series(daytime))
+
+    with CaptureQueriesContext(connection) as queries, series_batch():
+        batched = [site_series(request()), site_series(second), site_series(daytime)]
+
+    assert batched == alone
+    assert set(alone[0].impact) == set(alone[1].controls)
+    # night anomalies once for both sites, daytime maxima once; the first site's sensors once
+    assert len([q for q in queries if "FROM sensors_sensorday" in q["sql"]]) == 2
+    assert len([q for q in queries if "FROM sensors_sensor s" in q["sql"]]) == 2
+    assert alone[2].impact[next(iter(alone[2].impact))][FIRST] == 25.0
 
 
 def test_only_opaque_keys_and_values_leave_the_database(officer, municipality):
