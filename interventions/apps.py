@@ -17,12 +17,14 @@ class InterventionsConfig(AppConfig):
             panel_register,
             stage_source_register,
             stakeholder_source_register,
+            timeline_source_register,
         )
         from civic.menu import WORK, MenuItem, menu_register
         from civic.notification_kinds import NotificationKind, kind_register
         from civic.roles import ADMIN, OFFICER, grant
         from interventions import selectors
         from interventions import workflow as flows
+        from interventions.followup_timeline import followup_timeline
         from interventions.panel import panel_context
 
         jobs_register(
@@ -37,6 +39,11 @@ class InterventionsConfig(AppConfig):
                 "interventions-evaluations-sweep": {
                     "task": "interventions.evaluations_sweep",
                     "schedule": crontab(minute=35),
+                },
+                # Residents are asked whether completed works helped: daily, in the morning.
+                "interventions-followups-send": {
+                    "task": "interventions.followups_send",
+                    "schedule": crontab(hour=9, minute=15),
                 },
             },
             routes={
@@ -55,6 +62,17 @@ class InterventionsConfig(AppConfig):
                     "or the council decides on it, and when your own proposal moves on."
                 ),
                 order=30,
+            )
+        )
+        kind_register(
+            NotificationKind(
+                flows.FOLLOWUP_KIND,
+                _("Did the works help?"),
+                _(
+                    "Once, some weeks after works for a challenge you have a stake in are "
+                    "completed: did they help? (In the service and by e-mail.)"
+                ),
+                order=35,
             )
         )
         kind_register(
@@ -86,6 +104,8 @@ class InterventionsConfig(AppConfig):
         )
         stage_source_register("interventions", selectors.stages_for_challenges)
         stakeholder_source_register("interventions", selectors.supporters_of_challenge)
+        # "Residents were asked whether it helped", and the counts once 5 answered: no names.
+        timeline_source_register("interventions_followup", followup_timeline)
         panel_register(
             Panel(
                 key="interventions",
@@ -108,5 +128,6 @@ class InterventionsConfig(AppConfig):
                 "interventions.view_support",
                 "interventions.view_milestone",
                 "interventions.view_impactevaluation",
+                "interventions.view_followup",
             ],
         )

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from civic.models import Challenge, EvidencePeriod
 from civic.roles import RESIDENT, is_staff_member, user_has_role
+from interventions.followup_results import followup_results_for
 from interventions.selectors import consultation_is_open, interventions_visible_to
 from interventions.services import PUBLIC_CHALLENGE
 
@@ -19,8 +20,12 @@ def panel_context(
     """The challenge's interventions this reader may see, and whether they may propose one."""
     user = request.user
     interventions = list(interventions_visible_to(user=user).filter(challenge=challenge))
+    answers = followup_results_for([i.pk for i in interventions])
     for intervention in interventions:
         intervention.consultation_open = consultation_is_open(intervention)
+        # Residents' answers, as published (counts from 5 answers): next to its stage.
+        results = answers.get(intervention.pk)
+        intervention.followup_summary = results.summary() if results else ""
     may_propose = challenge.status in PUBLIC_CHALLENGE and (
         is_staff_member(user) or user_has_role(user, RESIDENT) or not user.is_authenticated
     )

@@ -19,6 +19,10 @@ Implementation (officers only): agreed → in progress → completed, and agreed
 or in progress → cancelled with a reason, which is public. Going in progress
 records the actual start, completing the actual end (never before the start)
 and 100 %.
+
+Follow-up (a resident's answer, interventions.services.followup): asked →
+answered, by the asked person only (signed in, or by their e-mail link); the
+move records the answer and its time.
 """
 
 from __future__ import annotations
@@ -36,9 +40,9 @@ from django.utils.translation import gettext_lazy as _
 
 from civic.challenge_parts import stakeholders_of
 from civic.models import WorkflowEvent
-from civic.roles import COUNCIL, RESIDENT
+from civic.roles import ALL_ROLES, COUNCIL, RESIDENT
 from civic.workflow import STAFF, Notifier, Transition, Workflow, register, transitioned
-from interventions.models import Comment, Decision, Intervention
+from interventions.models import Comment, Decision, FollowUp, Intervention
 from interventions.selectors import decides_for_the_council
 
 logger = logging.getLogger(__name__)
@@ -58,6 +62,7 @@ REOPENED_FROM = frozenset({S.AGREED, S.DECLINED})
 
 PROPOSALS_KIND = "proposals"
 COMMENTS_KIND = "comments"
+FOLLOWUP_KIND = "followup"
 
 
 def _proposer_only(intervention: models.Model, actor) -> str | None:
@@ -388,3 +393,66 @@ def _queue_evaluation(pk: int) -> None:
         evaluate.delay(pk)
     except Exception:  # the move is committed; the hourly sweep measures it later
         logger.warning("Could not queue the evaluation of intervention %s", pk, exc_info=True)
+
+
+F = FollowUp.Status
+
+
+def _asked_person_only(followup: models.Model, actor) -> str | None:
+    if followup.user_id != actor.pk:
+        return str(_("Only the resident who was asked may answer this question."))
+    return None
+
+
+@receiver(transitioned, sender=FollowUp)
+def _answered_at(sender, obj, event, **kwargs) -> None:
+    if event.to_state == F.ANSWERED:
+        obj.answered_at = event.at
+        obj.save(update_fields=["answered_at"])
+
+
+def _followup_recipients(event: WorkflowEvent) -> list[tuple]:
+    """The question reaches the person asked, once (its creation); an answer tells nobody."""
+    followup: FollowUp = event.subject
+    if event.from_state != "":
+        return []
+    return [(followup.user, f"{_page(followup.intervention)}#followup")]
+
+
+def _followup_message(event: WorkflowEvent) -> str:
+    intervention = event.subject.intervention
+    return gettext(
+        "The works “%(title)s” for the challenge “%(challenge)s” were completed on %(day)s. "
+        "Did they help? Answer yes, no or not sure on the intervention's page; your name is "
+        "never shown with your answer."
+    ) % {
+        "title": intervention.title,
+        "challenge": intervention.challenge.title,
+        "day": formats.date_format(intervention.actual_end, "DATE_FORMAT"),
+    }
+
+
+FOLLOWUP_NOTIFIER = Notifier(
+    recipients=_followup_recipients,
+    message=_followup_message,
+    note=lambda event: "",
+    mail_subject=_("Did the works in your neighbourhood help?"),
+    kind=FOLLOWUP_KIND,
+)
+
+FOLLOWUP_WORKFLOW = register(
+    Workflow(
+        FollowUp,
+        [
+            Transition(
+                F.ASKED,
+                F.ANSWERED,
+                frozenset(ALL_ROLES),
+                _("Answer"),
+                sets=("answer",),
+                rule=_asked_person_only,
+            ),
+        ],
+        notifier=FOLLOWUP_NOTIFIER,
+    )
+)

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from interventions.api import views
+from interventions.api import followup, views
 
 # SimpleRouter: the API root view belongs to the core's router.
 router = SimpleRouter()
@@ -15,4 +15,16 @@ router.register(
     "intervention-moderation", views.ModerationQueueViewSet, basename="intervention-moderation"
 )
 
-urlpatterns = [path("", include(router.urls))]
+urlpatterns = [
+    path(
+        "interventions/<int:pk>/followup/",
+        followup.InterventionFollowUpView.as_view(),
+        name="intervention-followup",
+    ),
+    path(
+        "followup-answers/",
+        followup.FollowUpTokenAnswerView.as_view(),
+        name="followup-answer",
+    ),
+    path("", include(router.urls)),
+]
