@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from civic.challenge_parts import timeline_of
 from civic.models import Notification, NotificationPreference
@@ -54,6 +55,13 @@ def links_for(user) -> dict[str, str]:
         m.group(2): m.group(0).removeprefix(settings.CIVIC_SITE_URL)
         for m in LINK.finditer(message.body)
     }
+
+
+@pytest.fixture
+def client(client):
+    """Pages in English (a visitor's default is Dutch); a signed-in reader's language wins."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture
@@ -273,7 +281,8 @@ def test_no_name_or_comment_reaches_the_public_and_officers_read_comments_withou
     client.force_login(officer)
     officers = client.get(page_url).content.decode()
 
-    timeline = " ".join(f"{e.title} {e.text}" for e in entries)
+    with translation.override("en"):
+        timeline = " ".join(f"{e.title} {e.text}" for e in entries)
     for text in (public, api, timeline):
         assert "Zichtbaar" not in text
         assert "Geheim" not in text
@@ -293,6 +302,58 @@ def test_the_timeline_says_when_residents_were_asked_and_not_the_counts_below_fi
     [entry] = [e for e in timeline_of(challenge) if e.kind == "answers"]
 
     assert entry.day == COMPLETED_ON[0] + timedelta(days=28)
-    assert str(entry.title) == "Residents were asked whether it helped"
-    assert str(entry.text) == "“Tegels eruit”: Fewer than 5 answers so far."
+    with translation.override("en"):
+        assert str(entry.title) == "Residents were asked whether it helped"
+        assert str(entry.text) == "“Tegels eruit”: Fewer than 5 answers so far."
     assert entry.url == reverse("interventions:detail", args=[works.pk])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_ask_each_person_once(
+    officer, council, challenge, concern_author, monkeypatch
+):
+    # given the first run holding its transaction open while its e-mail goes out
+    import threading
+
+    from django.db import connection
+
+    from interventions.services import followup as followup_module
+
+    completed(officer, council, challenge)
+    mail.outbox.clear()  # the workflow's own notifications (committed here) went out already
+    real_send = followup_module.send_mail
+    sending, release = threading.Event(), threading.Event()
+
+    def slow_send(**kwargs):
+        sending.set()
+        release.wait(10)
+        return real_send(**kwargs)
+
+    monkeypatch.setattr(followup_module, "send_mail", slow_send)
+    counts = {}
+
+    def run(name):
+        try:
+            counts[name] = services.followups_send()
+        finally:
+            connection.close()
+
+    # when a second run starts meanwhile (it waits on the first one's row, then skips it)
+    with on(COMPLETED_ON[0] + timedelta(days=28)):
+        first = threading.Thread(target=run, args=("first",))
+        first.start()
+        assert sending.wait(10)
+        second = threading.Thread(target=run, args=("second",))
+        second.start()
+        second.join(1)
+        waited = second.is_alive()  # on the first run's uncommitted row
+        release.set()
+        first.join(10)
+        second.join(10)
+
+    # then the person was asked once: one row, one notification, one e-mail
+    assert waited
+    assert counts == {"first": 1, "second": 0}
+    assert [m.to for m in mail.outbox] == [[concern_author.email]]
+    assert FollowUp.objects.count() == 1
+    assert Notification.objects.filter(kind="followup").count() == 1

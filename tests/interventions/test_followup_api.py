@@ -26,18 +26,23 @@ def asked(officer, council, challenge, concern_author):
     return works, [concern_author, *supporters]
 
 
+def api() -> APIClient:
+    """A client reading English (a visitor's default is Dutch)."""
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
+
+
 def token_of(user) -> str:
     return links_for(user)["yes"].split("/")[3]
 
 
 def test_an_answer_by_token_is_taken_once_without_an_account(asked):
     _works, people = asked
-    api = APIClient()
+    client = api()
     token = token_of(people[1])
 
     with on(ANSWER_DAY):
-        first = api.post(ANSWERS, {"token": token, "answer": "not_sure"}, format="json")
-        second = api.post(ANSWERS, {"token": token, "answer": "yes"}, format="json")
+        first = client.post(ANSWERS, {"token": token, "answer": "not_sure"}, format="json")
+        second = client.post(ANSWERS, {"token": token, "answer": "yes"}, format="json")
 
     assert first.status_code == 201, first.content
     assert first.json()["answer"] == "not_sure"
@@ -61,7 +66,7 @@ def test_bad_input_is_a_400_naming_the_field_and_nothing_is_written(asked, body,
     payload = {"token": token_of(people[0]), **body}
 
     with on(ANSWER_DAY):
-        response = APIClient().post(ANSWERS, payload, format="json")
+        response = api().post(ANSWERS, payload, format="json")
 
     assert response.status_code == 400
     assert field in response.json()
@@ -71,14 +76,14 @@ def test_bad_input_is_a_400_naming_the_field_and_nothing_is_written(asked, body,
 def test_someone_elses_token_an_unknown_one_and_a_closed_one_are_refused(asked):
     _works, people = asked
     token = token_of(people[0])
-    other = APIClient()
+    other = api()
 
     with on(ANSWER_DAY):
         other.force_authenticate(people[1])
         as_other = other.post(ANSWERS, {"token": token, "answer": "yes"}, format="json")
-        unknown = APIClient().post(ANSWERS, {"token": "b" * 43, "answer": "yes"}, format="json")
+        unknown = api().post(ANSWERS, {"token": "b" * 43, "answer": "yes"}, format="json")
     with on(COMPLETED_ON[0] + timedelta(days=28 + 61)):
-        closed = APIClient().post(ANSWERS, {"token": token, "answer": "yes"}, format="json")
+        closed = api().post(ANSWERS, {"token": token, "answer": "yes"}, format="json")
 
     assert [as_other.status_code, unknown.status_code, closed.status_code] == [403, 404, 410]
     assert not FollowUp.objects.filter(status="answered").exists()
@@ -87,7 +92,7 @@ def test_someone_elses_token_an_unknown_one_and_a_closed_one_are_refused(asked):
 def test_a_signed_in_stakeholder_answers_once_and_others_are_refused(asked, officer):
     works, people = asked
     url = f"/api/v1/interventions/{works.pk}/followup/"
-    mine, stranger, anonymous = APIClient(), APIClient(), APIClient()
+    mine, stranger, anonymous = api(), api(), api()
 
     with on(ANSWER_DAY):
         mine.force_authenticate(people[2])
@@ -111,9 +116,9 @@ def test_the_results_show_counts_only_from_five_answers_and_never_names(asked):
     readings = []
     with on(ANSWER_DAY):
         for token, answer in zip(tokens[:5], ["yes", "yes", "no", "yes", "not_sure"], strict=True):
-            readings.append(APIClient().get(url).json())
-            APIClient().post(ANSWERS, {"token": token, "answer": answer}, format="json")
-        readings.append(APIClient().get(url).json())
+            readings.append(api().get(url).json())
+            api().post(ANSWERS, {"token": token, "answer": answer}, format="json")
+        readings.append(api().get(url).json())
 
     assert [r["answered"] for r in readings] == [None, None, None, None, None, 5]
     assert all(r["yes"] is None and r["suppressed"] for r in readings[:5])
