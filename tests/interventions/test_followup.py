@@ -18,7 +18,7 @@ from interventions.followup_results import followup_results
 from interventions.models import FollowUp, Intervention
 from interventions.tasks import send_followups
 from tests.factories import ResidentFactory
-from tests.interventions.conftest import S, decide, in_consultation, on
+from tests.interventions.conftest import S, decide, in_consultation, on, propose
 
 pytestmark = pytest.mark.django_db
 
@@ -357,3 +357,32 @@ def test_two_runs_at_once_ask_each_person_once(
     assert [m.to for m in mail.outbox] == [[concern_author.email]]
     assert FollowUp.objects.count() == 1
     assert Notification.objects.filter(kind="followup").count() == 1
+
+
+def test_a_resident_who_proposed_the_works_is_asked_and_an_officer_who_did_is_not(
+    officer, council, challenge, resident
+):
+    # given works a resident proposed (an officer proposed the ones in the other tests)
+    day = COMPLETED_ON[1]
+    with on(day - timedelta(days=40)):
+        works = propose(resident, challenge, site=None)
+        transition(works, S.UNDER_REVIEW, actor=officer)
+        transition(
+            works,
+            S.IN_CONSULTATION,
+            actor=officer,
+            changes={"consultation_end": day - timedelta(days=35)},
+        )
+    with on(day - timedelta(days=30)):
+        transition(works, S.AWAITING_DECISION, actor=officer)
+        decide(council, works, "agreed")
+        transition(works, S.IN_PROGRESS, actor=officer)
+    with on(day):
+        transition(works, S.COMPLETED, actor=officer)
+
+    # when the job runs four weeks later
+    run_job(day + timedelta(days=28))
+
+    # then the proposer is asked besides the concern's author; the officers are not
+    asked = set(FollowUp.objects.values_list("user__username", flat=True))
+    assert asked == {resident.username, "fatima"}
