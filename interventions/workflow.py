@@ -21,8 +21,9 @@ records the actual start, completing the actual end (never before the start)
 and 100 %.
 
 Follow-up (a resident's answer, interventions.services.followup): asked →
-answered, by the asked person only (signed in, or by their e-mail link); the
-move records the answer and its time.
+answered, recorded by the service for the person asked (signed in, or by their
+e-mail link) without naming them in the event; the move records the answer and
+its time.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civic.challenge_parts import stakeholders_of
 from civic.models import WorkflowEvent
-from civic.roles import ALL_ROLES, COUNCIL, RESIDENT
+from civic.roles import COUNCIL, RESIDENT
 from civic.workflow import STAFF, Notifier, Transition, Workflow, register, transitioned
 from interventions.models import Comment, Decision, FollowUp, Intervention
 from interventions.selectors import decides_for_the_council
@@ -398,12 +399,6 @@ def _queue_evaluation(pk: int) -> None:
 F = FollowUp.Status
 
 
-def _asked_person_only(followup: models.Model, actor) -> str | None:
-    if followup.user_id != actor.pk:
-        return str(_("Only the resident who was asked may answer this question."))
-    return None
-
-
 @receiver(transitioned, sender=FollowUp)
 def _answered_at(sender, obj, event, **kwargs) -> None:
     if event.to_state == F.ANSWERED:
@@ -444,13 +439,17 @@ FOLLOWUP_WORKFLOW = register(
     Workflow(
         FollowUp,
         [
+            # Recorded by the service for the person asked, whom it identified by the
+            # link's token or their session (interventions.services.followup_answer):
+            # the event names no actor, so the audit trail never ties a resident to
+            # their answer (officers read answers, not who gave them).
             Transition(
                 F.ASKED,
                 F.ANSWERED,
-                frozenset(ALL_ROLES),
+                frozenset(),
                 _("Answer"),
                 sets=("answer",),
-                rule=_asked_person_only,
+                system=True,
             ),
         ],
         notifier=FOLLOWUP_NOTIFIER,

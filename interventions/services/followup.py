@@ -284,7 +284,8 @@ def followup_answer(*, followup: FollowUp, user, answer: str, comment: str = "")
         )
         # Checked under the lock: two clicks at once give one answer and one refusal.
         followup_check(locked, user=user)
-        workflow.transition(locked, F.ANSWERED, actor=locked.user, changes={"answer": answer})
+        # actor=None: the event must not tie the person to their answer (see the workflow).
+        workflow.transition(locked, F.ANSWERED, actor=None, changes={"answer": answer})
         locked.comment = comment
         locked.save(update_fields=["comment"])
     return locked

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from civic.challenge_parts import timeline_of
-from civic.models import Notification, NotificationPreference
+from civic.models import Notification, NotificationPreference, WorkflowEvent
 from civic.workflow import transition
 from interventions import services
 from interventions.followup_results import followup_results
@@ -290,6 +290,10 @@ def test_no_name_or_comment_reaches_the_public_and_officers_read_comments_withou
     assert "5 residents answered: 5 yes, 0 no, 0 not sure." in timeline
     assert f"Geheim van {named[0].username}" in officers
     assert "Zichtbaar" not in officers
+    # The audit trail of the answers (officers read it in the admin) names nobody either.
+    moves = WorkflowEvent.objects.filter(content_type__model="followup", to_state="answered")
+    assert moves.count() == 5
+    assert not moves.filter(actor__isnull=False).exists()
 
 
 def test_the_timeline_says_when_residents_were_asked_and_not_the_counts_below_five(
