@@ -118,6 +118,8 @@ def test_the_email_is_in_the_recipients_language_with_three_links(
     assert "30 november 2026" in dutch.body
     assert "Nov. 30, 2026" in english.body
     assert english.subject == "Did the works in your neighbourhood help?"
+    assert dutch.subject == "Hebben de werkzaamheden in je buurt geholpen?"
+    assert "Kies je antwoord" in dutch.body
     assert set(links_for(concern_author)) == {"yes", "no", "not_sure"}
     # Only a digest of the token is stored.
     token = LINK.search(dutch.body).group(1)
