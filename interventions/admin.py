@@ -7,6 +7,7 @@ from interventions.models import (
     Comment,
     CommentReport,
     Decision,
+    FollowUp,
     ImpactEvaluation,
     Intervention,
     Milestone,
@@ -88,3 +89,18 @@ class ImpactEvaluationAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin
     list_filter = ["verdict"]
     search_fields = ["intervention__title"]
     list_select_related = ["intervention"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
+    """Read-only: the job asks, residents answer. Who answered what is not shown here either.
+
+    Officers read the answers and comments, not the name behind them (nor the token's digest).
+    """
+
+    fields = ["intervention", "status", "sent_at", "answered_at", "answer", "comment"]
+    list_display = ["intervention", "status", "answer", "sent_at", "answered_at"]
+    list_filter = ["status", "answer"]
+    search_fields = ["intervention__title"]
+    list_select_related = ["intervention"]
+    date_hierarchy = "sent_at"

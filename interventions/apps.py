@@ -26,6 +26,7 @@ class InterventionsConfig(AppConfig):
         from civic.roles import ADMIN, OFFICER, grant
         from interventions import open_data, selectors
         from interventions import workflow as flows
+        from interventions.followup_timeline import followup_timeline
         from interventions.map_layer import LAYER
         from interventions.panel import panel_context
         from interventions.timeline import interventions_timeline
@@ -42,6 +43,11 @@ class InterventionsConfig(AppConfig):
                 "interventions-evaluations-sweep": {
                     "task": "interventions.evaluations_sweep",
                     "schedule": crontab(minute=35),
+                },
+                # Residents are asked whether completed works helped: daily, in the morning.
+                "interventions-followups-send": {
+                    "task": "interventions.followups_send",
+                    "schedule": crontab(hour=9, minute=15),
                 },
             },
             routes={
@@ -60,6 +66,17 @@ class InterventionsConfig(AppConfig):
                     "or the council decides on it, and when your own proposal moves on."
                 ),
                 order=30,
+            )
+        )
+        kind_register(
+            NotificationKind(
+                flows.FOLLOWUP_KIND,
+                _("Did the works help?"),
+                _(
+                    "Once, some weeks after works for a challenge you have a stake in are "
+                    "completed: did they help? (In the service and by e-mail.)"
+                ),
+                order=35,
             )
         )
         kind_register(
@@ -129,6 +146,8 @@ class InterventionsConfig(AppConfig):
                 order=20,
             )
         )
+        # "Residents were asked whether it helped", and the counts once 5 answered: no names.
+        timeline_source_register("interventions_followup", followup_timeline)
         panel_register(
             Panel(
                 key="interventions",
@@ -151,5 +170,6 @@ class InterventionsConfig(AppConfig):
                 "interventions.view_support",
                 "interventions.view_milestone",
                 "interventions.view_impactevaluation",
+                "interventions.view_followup",
             ],
         )

@@ -5,7 +5,7 @@ from django.contrib.gis import forms as gis_forms
 from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
 
-from interventions.models import CommentReport, Decision, Intervention
+from interventions.models import CommentReport, Decision, FollowUp, Intervention
 
 
 class InterventionForm(forms.ModelForm):
@@ -113,3 +113,17 @@ class MilestoneForm(forms.Form):
 
 class ProgressFileForm(forms.Form):
     file = forms.FileField(label=_("CSV file"))
+
+
+class FollowUpForm(forms.Form):
+    """A resident's answer to "did it help?" (the service checks again)."""
+
+    answer = forms.ChoiceField(
+        label=_("Did it help?"), choices=FollowUp.Answer.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional; read by the municipality only, never published)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

@@ -371,3 +371,62 @@ class ImpactEvaluation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intervention_id}: {self.verdict} ({self.computed_at:%Y-%m-%d})"
+
+
+class FollowUp(models.Model):
+    """One stakeholder's follow-up question about completed works: did it help? Asked once.
+
+    Sent by the daily job (interventions.services.followups_send) some weeks after
+    completion; unique per (intervention, user), so a second or concurrent run asks
+    nobody twice. Only a digest of the e-mail link's token is kept: the token itself
+    exists only in the e-mail. The answer is never shown with a name: pages and API
+    give counts (interventions.selectors.followup_results_for), comments reach officers.
+    """
+
+    class Status(models.TextChoices):
+        ASKED = "asked", _("asked")
+        ANSWERED = "answered", _("answered")
+
+    class Answer(models.TextChoices):
+        YES = "yes", _("yes")
+        NO = "no", _("no")
+        NOT_SURE = "not_sure", _("not sure")
+
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.CASCADE,
+        related_name="followups",
+        verbose_name=_("intervention"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="intervention_followups",
+        verbose_name=_("resident"),
+    )
+    # sha256 of the link's token (hex): a leaked database holds no usable link.
+    token_digest = models.CharField(_("token digest"), max_length=64, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ASKED, db_index=True
+    )
+    sent_at = models.DateTimeField(_("asked at"), db_index=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices, blank=True)
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("residents' follow-up")
+        verbose_name_plural = _("residents' follow-ups")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["intervention", "user"], name="followup_once"),
+            # An answer exactly when answered (the workflow move sets both).
+            models.CheckConstraint(
+                condition=models.Q(status="asked", answer="")
+                | models.Q(status="answered") & ~models.Q(answer=""),
+                name="followup_answered_has_answer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.intervention_id}: {self.get_status_display()}"

@@ -10,6 +10,7 @@ from django.urls import reverse
 from civic.models import Challenge, EvidencePeriod
 from civic.roles import RESIDENT, is_staff_member, user_has_role
 from interventions.evaluation import evaluation_sentence
+from interventions.followup_results import followup_results_for
 from interventions.models import Intervention
 from interventions.selectors import (
     consultation_is_open,
@@ -27,8 +28,12 @@ def panel_context(
     interventions = list(interventions_visible_to(user=user).filter(challenge=challenge))
     completed = [i.pk for i in interventions if i.status == Intervention.Status.COMPLETED]
     latest = evaluations_latest(completed) if completed else {}
+    answers = followup_results_for([i.pk for i in interventions])
     for intervention in interventions:
         intervention.consultation_open = consultation_is_open(intervention)
+        # Residents' answers, as published (counts from 5 answers): next to its stage.
+        results = answers.get(intervention.pk)
+        intervention.followup_summary = results.summary() if results else ""
         # The night anomaly's sentence first, then the kind's other figures (stored runs).
         intervention.measured = [
             evaluation_sentence(run) for run in latest.get(intervention.pk, [])

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.db import transaction
 
-from interventions.services import consultations_close_ended
+from interventions.services import consultations_close_ended, followups_send
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,16 @@ def evaluations_sweep() -> int:
     from interventions.evaluation import evaluations_sweep as sweep
 
     return sweep()
+
+
+@shared_task(name="interventions.followups_send", acks_late=True)
+def send_followups() -> int:
+    """Daily: ask the stakeholders of works completed some weeks ago whether it helped.
+
+    Idempotent: each person is asked once per intervention (a unique row), so a second
+    run, a redelivered message or two workers at once ask nobody twice.
+    """
+    return followups_send()
 
 
 def evaluate_after_commit(intervention_id: int) -> None:

@@ -19,6 +19,11 @@ Implementation (officers only): agreed → in progress → completed, and agreed
 or in progress → cancelled with a reason, which is public. Going in progress
 records the actual start, completing the actual end (never before the start)
 and 100 %.
+
+Follow-up (a resident's answer, interventions.services.followup): asked →
+answered, recorded by the service for the person asked (signed in, or by their
+e-mail link) without naming them in the event; the move records the answer and
+its time.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from civic.challenge_parts import stakeholders_of
 from civic.models import WorkflowEvent
 from civic.roles import COUNCIL, RESIDENT
 from civic.workflow import STAFF, Notifier, Transition, Workflow, register, transitioned
-from interventions.models import Comment, Decision, Intervention
+from interventions.models import Comment, Decision, FollowUp, Intervention
 from interventions.selectors import decides_for_the_council
 
 S = Intervention.Status
@@ -54,6 +59,7 @@ REOPENED_FROM = frozenset({S.AGREED, S.DECLINED})
 
 PROPOSALS_KIND = "proposals"
 COMMENTS_KIND = "comments"
+FOLLOWUP_KIND = "followup"
 
 
 def _proposer_only(intervention: models.Model, actor) -> str | None:
@@ -377,3 +383,64 @@ def _evaluate_when_completed(sender, obj, event, **kwargs) -> None:
         from interventions.tasks import evaluate_after_commit
 
         evaluate_after_commit(obj.pk)
+
+
+F = FollowUp.Status
+
+
+@receiver(transitioned, sender=FollowUp)
+def _answered_at(sender, obj, event, **kwargs) -> None:
+    if event.to_state == F.ANSWERED:
+        obj.answered_at = event.at
+        obj.save(update_fields=["answered_at"])
+
+
+def _followup_recipients(event: WorkflowEvent) -> list[tuple]:
+    """The question reaches the person asked, once (its creation); an answer tells nobody."""
+    followup: FollowUp = event.subject
+    if event.from_state != "":
+        return []
+    return [(followup.user, f"{_page(followup.intervention)}#followup")]
+
+
+def _followup_message(event: WorkflowEvent) -> str:
+    intervention = event.subject.intervention
+    return gettext(
+        "The works “%(title)s” for the challenge “%(challenge)s” were completed on %(day)s. "
+        "Did they help? Answer yes, no or not sure on the intervention's page; your name is "
+        "never shown with your answer."
+    ) % {
+        "title": intervention.title,
+        "challenge": intervention.challenge.title,
+        "day": formats.date_format(intervention.actual_end, "DATE_FORMAT"),
+    }
+
+
+FOLLOWUP_NOTIFIER = Notifier(
+    recipients=_followup_recipients,
+    message=_followup_message,
+    note=lambda event: "",
+    mail_subject=_("Did the works in your neighbourhood help?"),
+    kind=FOLLOWUP_KIND,
+)
+
+FOLLOWUP_WORKFLOW = register(
+    Workflow(
+        FollowUp,
+        [
+            # Recorded by the service for the person asked, whom it identified by the
+            # link's token or their session (interventions.services.followup_answer):
+            # the event names no actor, so the audit trail never ties a resident to
+            # their answer (officers read answers, not who gave them).
+            Transition(
+                F.ASKED,
+                F.ANSWERED,
+                frozenset(),
+                _("Answer"),
+                sets=("answer",),
+                system=True,
+            ),
+        ],
+        notifier=FOLLOWUP_NOTIFIER,
+    )
+)

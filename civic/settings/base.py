@@ -338,6 +338,12 @@ SENSORS_SILENT_AFTER_HOURS = int(os.environ.get("SENSORS_SILENT_AFTER_HOURS") or
 SURVEYS_SIGNAL_DEBOUNCE_S = 10
 # One priority-score recompute per burst of changes (evidence, weights, links; seconds).
 PRIORITY_RECOMPUTE_DEBOUNCE_S = 2
+# Residents' follow-up of completed interventions (interventions.services.followup):
+# asked this many days after completion, the question stays open ANSWER_DAYS days,
+# and e-mail links start with CIVIC_SITE_URL (the address residents open the service at).
+INTERVENTIONS_FOLLOWUP_AFTER_DAYS = 28
+INTERVENTIONS_FOLLOWUP_ANSWER_DAYS = 60
+CIVIC_SITE_URL = os.environ.get("CIVIC_SITE_URL", "http://localhost:8000").rstrip("/")
 # Distances and areas are computed in this projected CRS (RD New).
 CIVIC_WORKING_SRID = 28992
 # Grouping suggestions (civic.grouping): concerns of one theme within EPS_M metres

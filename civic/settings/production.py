@@ -27,3 +27,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
 )
+# E-mailed links (residents' follow-up) start with CIVIC_SITE_URL; by default the
+# first allowed host, over HTTPS.
+if not os.environ.get("CIVIC_SITE_URL") and ALLOWED_HOSTS and ALLOWED_HOSTS[0] != "*":
+    CIVIC_SITE_URL = f"https://{ALLOWED_HOSTS[0].lstrip('.')}"

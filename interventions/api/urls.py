@@ -3,7 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from interventions.api import open_data, views
+from interventions.api import followup, open_data, views
 
 # SimpleRouter: the API root view belongs to the core's router.
 router = SimpleRouter()
@@ -16,6 +16,16 @@ router.register(
 )
 
 urlpatterns = [
+    path(
+        "interventions/<int:pk>/followup/",
+        followup.InterventionFollowUpView.as_view(),
+        name="intervention-followup",
+    ),
+    path(
+        "followup-answers/",
+        followup.FollowUpTokenAnswerView.as_view(),
+        name="followup-answer",
+    ),
     path("", include(router.urls)),
     # The files of /open-data/, for clients that work from the OpenAPI schema.
     path(

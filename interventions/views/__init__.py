@@ -2,6 +2,7 @@
 
 from interventions.views.consultation import comment, moderate, moderation, report, support
 from interventions.views.decisions import decide
+from interventions.views.followup import followup_answer, followup_token
 from interventions.views.implementation import (
     implementation,
     milestone_add,
@@ -17,6 +18,8 @@ __all__ = [
     "detail",
     "edit",
     "evaluations_csv",
+    "followup_answer",
+    "followup_token",
     "implementation",
     "index",
     "interventions_csv",

@@ -335,6 +335,20 @@ def _interventions(challenge, resident, officer) -> None:
         after_first=timezone.localdate(),
         after_last=timezone.localdate(),
     )
+    # A follow-up asked and one answered, as the job and the answer page write them.
+    from interventions.models import FollowUp
+
+    for n, (status, answer) in enumerate((("asked", ""), ("answered", "yes"))):
+        FollowUp.objects.create(
+            intervention=decided,
+            user=ResidentFactory(),
+            token_digest=f"{n:064x}",
+            status=status,
+            answer=answer,
+            comment="Koeler" if answer else "",
+            sent_at=timezone.now(),
+            answered_at=timezone.now() if answer else None,
+        )
 
 
 @pytest.fixture

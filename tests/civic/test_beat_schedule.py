@@ -25,6 +25,7 @@ EXPECTED = {
     "surveys-signal-sweep": "surveys.recompute_signal",
     "interventions-close-consultations": "interventions.close_consultations",
     "interventions-evaluations-sweep": "interventions.evaluations_sweep",
+    "interventions-followups-send": "interventions.followups_send",
     "priority-recompute-sweep": "priority.recompute_scores",
 }
 
@@ -82,6 +83,7 @@ def test_the_running_process_has_the_same_schedule():
         ("interventions.close_consultations", "default"),
         ("interventions.evaluate", "evidence"),
         ("interventions.evaluations_sweep", "evidence"),
+        ("interventions.followups_send", "default"),
         ("civic.notify_workflow_event", "default"),
     ],
 )

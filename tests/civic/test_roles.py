@@ -198,6 +198,7 @@ EXPECTED = {
         ("interventions", "view_support"),
         ("interventions", "view_milestone"),
         ("interventions", "view_impactevaluation"),
+        ("interventions", "view_followup"),
     },
 }
 
