@@ -66,7 +66,7 @@ DEPAVING_TITLE = "Ontstenen en vergroenen van het Stadshagenplein"
 WADI_TITLE = "Wadi in het groen van de laagte Werkeren"
 SHADE_TITLE = "Schaduwzeilen boven de looproutes van het winkelcentrum"
 SCHOOL_TREES_TITLE = "Bomen op het schoolplein van Frankhuis"
-FACADE_GARDENS_TITLE = "Groen dak op de sporthal Werkeren"
+FACADE_GARDENS_TITLE = "Geveltuinen langs basisschool De Werkeren"
 CONSULTATION_WEEKS = 4
 # The comment the demo residents report until it is hidden (it is off-topic advertising).
 HIDDEN_COMMENT = "Koop nu goedkope tuintegels bij onze webwinkel, 50% korting!!!"

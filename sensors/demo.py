@@ -304,7 +304,9 @@ def _series(
         if weather.nights[step]:
             if not weather.heat_wave_night[step]:
                 value += wobble[weather.night_of[step]]
-            value += sum(change for from_step, change in planted if step >= from_step)
+            for from_step, change in planted:
+                if step >= from_step:
+                    value += change
         if device["external_id"] == SUNNY_ID and 10 <= hour < 17:
             value += 3.5 * math.sin(math.pi * (hour - 10) / 7)
         if device["external_id"] == STUCK_ID and step >= stuck_from:
