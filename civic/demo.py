@@ -157,10 +157,10 @@ class DemoWorks:
     One record shared by two apps' demos, which may not import each other:
     the one that follows interventions completes these works on `site()` from
     `start` to `end` (month, day) of the demo's summer; the sensor network's
-    demo changes the night readings (21:00-06:00) of every garden within
+    demo changes the night readings (21:00-06:00) of every sensor within
     `radius_m` of the site by `night_change` °C from the day after the works
     end. `radius_m` is the evaluation's default impact radius, so the planted
-    gardens are exactly the ones it compares. A test loads both demos and
+    sensors are exactly the ones it compares. A test loads both demos and
     finds the planted change inside the evaluation's interval.
     """
 
