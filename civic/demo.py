@@ -11,14 +11,16 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.db import transaction
 from django.utils import timezone
 
 from civic import services, workflow
-from civic.models import Area, Challenge, Concern, Theme, User
+from civic.cells import GRID_SRID
+from civic.models import Area, Challenge, Concern, EvidencePeriod, Theme, User
+from civic.periods import last_complete_season_year, period_default
 from civic.roles import ADMIN, COUNCIL, OFFICER, RESIDENT, user_assign_role
 
 DEMO_PASSWORD = "stadshagen2026"  # noqa: S105 - published in the README on purpose
@@ -146,6 +148,99 @@ CHALLENGES = [
         "Schoolpleinen ontstenen en vergroenen, samen met leerlingen en ouders.",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class DemoWorks:
+    """Works the demo carries out in the summer it measured: where, when, and their planted effect.
+
+    One record shared by two apps' demos, which may not import each other:
+    the one that follows interventions completes these works on `site()` from
+    `start` to `end` (month, day) of the demo's summer; the sensor network's
+    demo changes the night readings (21:00-06:00) of every sensor within
+    `radius_m` of the site by `night_change` °C from the day after the works
+    end. `radius_m` is the evaluation's default impact radius, so the planted
+    sensors are exactly the ones it compares. A test loads both demos and
+    finds the planted change inside the evaluation's interval.
+    """
+
+    key: str
+    lon: float
+    lat: float
+    half_m: float  # the site is a square, 2 * half_m wide
+    start: tuple[int, int]
+    end: tuple[int, int]
+    night_change: float = 0.0
+    radius_m: float = 150.0
+
+    def site(self) -> Polygon:
+        return square_around(self.lon, self.lat, self.half_m)
+
+    def dates(self, year: int) -> tuple[date, date]:
+        return date(year, *self.start), date(year, *self.end)
+
+    def reaches(self, point: Point) -> bool:
+        """Whether a place lies within `radius_m` of the site (metres in RD New, as measured)."""
+        site = self.site().transform(GRID_SRID, clone=True)
+        return site.distance(point.transform(GRID_SRID, clone=True)) <= self.radius_m
+
+
+# The works of the demo's summer, after the heat wave (18-26 July), so the heat wave still
+# shows the problem as it was, with 30 and more warm-season nights on each side of the works.
+DEPAVING_WORKS = DemoWorks(
+    # The shopping-centre square: its gardens' nights are 0.8 °C cooler after the depaving.
+    "depaving",
+    6.0555,
+    52.5245,
+    60,
+    start=(7, 27),
+    end=(8, 7),
+    night_change=-0.8,
+)
+SCHOOL_TREES_WORKS = DemoWorks(
+    # Young trees on the Frankhuis school yard late in the school holidays: no effect planted.
+    "school_trees",
+    6.0520,
+    52.5380,
+    40,
+    start=(8, 10),
+    end=(8, 21),
+)
+FACADE_GARDENS_WORKS = DemoWorks(
+    # Facade gardens along a school on the west edge of Werkeren: one garden sensor within 150 m.
+    "facade_gardens",
+    6.0241,
+    52.5354,
+    25,
+    start=(7, 13),
+    end=(7, 24),
+)
+DEMO_WORKS = (DEPAVING_WORKS, SCHOOL_TREES_WORKS, FACADE_GARDENS_WORKS)
+
+
+def demo_summer_year(today: date | None = None) -> int:
+    """The warm season the demo's measurements lie in: the latest with data, else the last one.
+
+    A demo loaded before keeps its summer after a newer one has ended, so the
+    works go where the measurements are.
+    """
+    season = period_default(today=today)
+    if season is not None and season.kind == EvidencePeriod.Kind.SEASON:
+        return season.start.year
+    return last_complete_season_year(today)
+
+
+def square_around(lon: float, lat: float, half_m: float) -> Polygon:
+    """A square of 2 * half_m around a place (about 67 900 m per degree of longitude here)."""
+    dx, dy = half_m / 67_900, half_m / 111_250
+    ring = (
+        (lon - dx, lat - dy),
+        (lon + dx, lat - dy),
+        (lon + dx, lat + dy),
+        (lon - dx, lat + dy),
+        (lon - dx, lat - dy),
+    )
+    return Polygon(ring, srid=4326)
 
 
 def _box(west: float, south: float, east: float, north: float) -> MultiPolygon:

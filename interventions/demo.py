@@ -2,37 +2,58 @@
 
 - "Hittestress rond winkelcentrum Stadshagen": the officer's depaving proposal,
   consulted (with supports), sent to the council and agreed, its decision on
-  the record (motivation, meeting, votes); the works are in progress (30 %,
-  planned to end ten weeks after the load date, two milestones), not completed;
+  the record (motivation, meeting, votes), and carried out mid-summer: the
+  works of civic.demo.DEPAVING_WORKS (27 July - 7 August of the summer the
+  sensor network measured), three milestones, completed. The sensor demo
+  planted a night-time cooling of 0.8 °C around the square from the day after;
+  the evaluation, run at load, finds it ("cooler", with its interval);
+- on the shopping centre too, shade sails over the walking routes, consulted and
+  now AWAITING the council's decision: a council member who logs in can record it;
 - "Wateroverlast in de laagte van Werkeren": a wadi proposal in consultation
   until four weeks after the load date, with supports and comments of demo
   residents, an official answer, and one comment hidden after three reports
   (its author is the extra demo resident "resident3", who logs in with the
   core demo's password and reads why);
-- on the shopping centre too, shade sails over the walking routes, consulted and
-  now AWAITING the council's decision: a council member who logs in can record it;
-- "Koele, groene schoolpleinen" stays open, without a proposal.
+- "Koele, groene schoolpleinen": young trees on the Frankhuis school yard,
+  completed 10-21 August, no effect planted: "no clear effect"; and facade
+  gardens along a school at the west edge of Werkeren, completed 13-24 July,
+  with one garden sensor within 150 m: "not enough data yet".
 
 Everything goes through interventions.services and civic.workflow (no status
-written by hand). Idempotent: a proposal is found by its challenge and title,
-and one that exists is kept as it is (officers may have moved it on since).
+written by hand); only the completed works' actual end is written before the
+completing step, as their real last day in the summer (completing records
+today's date, and the demo is loaded months later; the workflow's record is
+append-only, so its steps carry the load date). Idempotent: a proposal is
+found by its challenge and title, and one that exists is kept as it is
+(officers may have moved it on since; a demo loaded by an older version keeps
+its depaving in progress). The completed works are evaluated at every load; a
+run is stored only when its data changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.contrib.gis.geos import Point, Polygon
+from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
 
 from civic import workflow
-from civic.demo import DEMO_PASSWORD
+from civic.demo import (
+    DEMO_PASSWORD,
+    DEPAVING_WORKS,
+    FACADE_GARDENS_WORKS,
+    SCHOOL_TREES_WORKS,
+    DemoWorks,
+    demo_summer_year,
+    square_around,
+)
 from civic.models import Challenge, User
 from civic.roles import RESIDENT, user_assign_role
 from interventions import services
+from interventions.evaluation import evaluation_run
 from interventions.models import Comment, Decision, Intervention
 
 Progress = Callable[[str], None]
@@ -40,9 +61,12 @@ S = Intervention.Status
 
 HEAT_CHALLENGE = "Hittestress rond winkelcentrum Stadshagen"
 WATER_CHALLENGE = "Wateroverlast in de laagte van Werkeren"
+SCHOOL_CHALLENGE = "Koele, groene schoolpleinen"
 DEPAVING_TITLE = "Ontstenen en vergroenen van het Stadshagenplein"
 WADI_TITLE = "Wadi in het groen van de laagte Werkeren"
 SHADE_TITLE = "Schaduwzeilen boven de looproutes van het winkelcentrum"
+SCHOOL_TREES_TITLE = "Bomen op het schoolplein van Frankhuis"
+FACADE_GARDENS_TITLE = "Geveltuinen langs basisschool De Werkeren"
 CONSULTATION_WEEKS = 4
 # The comment the demo residents report until it is hidden (it is off-topic advertising).
 HIDDEN_COMMENT = "Koop nu goedkope tuintegels bij onze webwinkel, 50% korting!!!"
@@ -80,18 +104,6 @@ def _challenge(title: str, progress: Progress) -> Challenge | None:
     return challenge
 
 
-def _square_around(lon: float, lat: float, half_m: float) -> Polygon:
-    dx, dy = half_m / 67_900, half_m / 111_250
-    ring = (
-        (lon - dx, lat - dy),
-        (lon + dx, lat - dy),
-        (lon + dx, lat + dy),
-        (lon - dx, lat + dy),
-        (lon - dx, lat - dy),
-    )
-    return Polygon(ring, srid=4326)
-
-
 def _new_challenge_for(title: str, challenge_title: str, progress: Progress) -> Challenge | None:
     """The challenge for the demo proposal `title`; None if closed or the proposal exists."""
     challenge = _challenge(challenge_title, progress)
@@ -124,13 +136,70 @@ def _consulted(
     return proposal
 
 
+def _agreed_and_carried_out(
+    users: dict[str, User],
+    intervention: Intervention,
+    works: DemoWorks,
+    year: int,
+    *,
+    decided_on: date,
+    motivation: str,
+    votes: tuple[int, int, int],
+    milestones: tuple[tuple[int, str, str], ...],
+) -> None:
+    """Agreed by the council, then carried out on the works' dates of the demo's summer.
+
+    The workflow's steps are dated when the demo is loaded (its record is
+    append-only); the decision, the planned and actual dates and the
+    milestones carry the summer's dates. `milestones`: (day of the works, title, text).
+    """
+    officer, council = users["officer"], users["council"]
+    start, end = works.dates(year)
+    workflow.transition(
+        intervention,
+        S.AWAITING_DECISION,
+        actor=officer,
+        note="De consultatie is afgerond; het voorstel gaat naar de raad.",
+    )
+    services.decision_record(
+        intervention=intervention,
+        actor=council,
+        outcome=Decision.Outcome.AGREED,
+        decided_on=decided_on,
+        motivation=motivation,
+        meeting_reference="Raadsvergadering Zwolle, agendapunt 7 (demo)",
+        votes_for=votes[0],
+        votes_against=votes[1],
+        votes_abstaining=votes[2],
+    )
+    services.implementation_update(
+        intervention=intervention, actor=officer, planned_start=start, planned_end=end
+    )
+    workflow.transition(
+        intervention, S.IN_PROGRESS, actor=officer, note="Aannemer start met de werkzaamheden."
+    )
+    services.implementation_update(
+        intervention=intervention, actor=officer, actual_start=start, progress=30
+    )
+    for day, title, description in milestones:
+        services.milestone_add(
+            intervention=intervention,
+            actor=officer,
+            date=start + timedelta(days=day),
+            title=title,
+            description=description,
+        )
+    # The works' real last day (completing records it; the demo completes them months later).
+    Intervention.objects.filter(pk=intervention.pk).update(actual_end=end)
+    workflow.transition(intervention, S.COMPLETED, actor=officer, note="Oplevering van het werk.")
+
+
 def load_depaving(users: dict[str, User], progress: Progress) -> bool:
-    """The agreed depaving on the shopping-centre square: decided, works in progress, milestones."""
+    """The agreed depaving on the shopping-centre square, completed mid-summer (DEPAVING_WORKS)."""
     challenge = _new_challenge_for(DEPAVING_TITLE, HEAT_CHALLENGE, progress)
     if challenge is None:
         return False
-    officer, council = users["officer"], users["council"]
-    today = timezone.localdate()
+    works, year = DEPAVING_WORKS, demo_summer_year()
     with transaction.atomic():
         depaving = _consulted(
             users,
@@ -144,7 +213,7 @@ def load_depaving(users: dict[str, User], progress: Progress) -> bool:
                 "met een ruime, doorlatende boomspiegel. Langs de looproutes komen bankjes in "
                 "de schaduw."
             ),
-            site=_square_around(6.0555, 52.5245, 60),
+            site=works.site(),
             cost_estimate=Decimal("185000"),
             expected_effect=(
                 "Koelere nachten op het plein (naar verwachting 1 tot 2 °C) en schaduw op de "
@@ -156,54 +225,142 @@ def load_depaving(users: dict[str, User], progress: Progress) -> bool:
             actor=users["bewoner02"],
             text="Graag ook een watertappunt bij de bankjes, dan is het plein echt een koele plek.",
         )
-        workflow.transition(
+        _agreed_and_carried_out(
+            users,
             depaving,
-            S.AWAITING_DECISION,
-            actor=officer,
-            note="De consultatie is afgerond; het voorstel gaat naar de raad.",
-        )
-        services.decision_record(
-            intervention=depaving,
-            actor=council,
-            outcome=Decision.Outcome.AGREED,
-            decided_on=today,
+            works,
+            year,
+            decided_on=date(year, 6, 24),
             motivation=(
                 "De metingen van het sensornetwerk tonen dat het plein de heetste plek van "
                 "Stadshagen is. Ontstenen en bomen verlagen de hittestress voor bewoners en "
                 "winkelend publiek; de kosten passen in het klimaatadaptatiebudget."
             ),
-            meeting_reference="Raadsvergadering Zwolle, agendapunt 7 (demo)",
-            votes_for=27,
-            votes_against=8,
-            votes_abstaining=4,
+            votes=(27, 8, 4),
+            milestones=(
+                (
+                    0,
+                    "Bouwhekken geplaatst",
+                    "Het plein is afgezet; de looproute naar de winkels blijft open.",
+                ),
+                (
+                    4,
+                    "Eerste 400 m² tegels verwijderd",
+                    "De bodem onder de tegels wordt losgemaakt voor de boomspiegels.",
+                ),
+                (
+                    11,
+                    "Twaalf bomen geplant, plein weer open",
+                    "Alle 1.200 m² tegels zijn weg; bomen, beplanting en bankjes staan er.",
+                ),
+            ),
         )
-        # The works have started (not completed: the evaluation of issue 11 completes them).
-        services.implementation_update(
-            intervention=depaving,
-            actor=officer,
-            planned_start=today,
-            planned_end=today + timedelta(weeks=10),
-        )
-        workflow.transition(
-            depaving, S.IN_PROGRESS, actor=officer, note="Aannemer start met de voorbereiding."
-        )
-        services.milestone_add(
-            intervention=depaving,
-            actor=officer,
-            date=today,
-            title="Bouwhekken geplaatst",
-            description="Het plein is afgezet; de looproute naar de winkels blijft open.",
-        )
-        services.milestone_add(
-            intervention=depaving,
-            actor=officer,
-            date=today,
-            title="Eerste 400 m² tegels verwijderd",
-            description="De bodem onder de tegels wordt losgemaakt voor de boomspiegels.",
-        )
-        services.implementation_update(intervention=depaving, actor=officer, progress=30)
-    progress(f"  “{DEPAVING_TITLE}”: agreed by the council, works in progress")
+    progress(f"  “{DEPAVING_TITLE}”: agreed by the council, completed {_span(works, year)}")
     return True
+
+
+def load_school_trees(users: dict[str, User], progress: Progress) -> bool:
+    """Trees on the Frankhuis school yard, completed mid-summer, with no effect on the nights."""
+    challenge = _new_challenge_for(SCHOOL_TREES_TITLE, SCHOOL_CHALLENGE, progress)
+    if challenge is None:
+        return False
+    works, year = SCHOOL_TREES_WORKS, demo_summer_year()
+    with transaction.atomic():
+        trees = _consulted(
+            users,
+            challenge,
+            weeks=2,
+            supporters=("resident2", "bewoner07", "bewoner08"),
+            kind=Intervention.Kind.TREES,
+            title=SCHOOL_TREES_TITLE,
+            description=(
+                "Zes jonge lindes in plantvakken op het schoolplein van Frankhuis, aangelegd "
+                "in de zomervakantie samen met leerlingen en ouders."
+            ),
+            site=works.site(),
+            cost_estimate=Decimal("36000"),
+            expected_effect="Over een paar jaar schaduw op het plein; de eerste zomer nog weinig.",
+        )
+        _agreed_and_carried_out(
+            users,
+            trees,
+            works,
+            year,
+            decided_on=date(year, 7, 1),
+            motivation="Een eerste stap naar een groen schoolplein, met de school en de ouders.",
+            votes=(33, 2, 4),
+            milestones=((0, "Tegels gewipt voor de plantvakken", ""), (9, "Bomen geplant", "")),
+        )
+    progress(f"  “{SCHOOL_TREES_TITLE}”: completed {_span(works, year)}")
+    return True
+
+
+def load_facade_gardens(users: dict[str, User], progress: Progress) -> bool:
+    """Facade gardens along a school at the edge of Werkeren, completed, one sensor nearby."""
+    challenge = _new_challenge_for(FACADE_GARDENS_TITLE, SCHOOL_CHALLENGE, progress)
+    if challenge is None:
+        return False
+    works, year = FACADE_GARDENS_WORKS, demo_summer_year()
+    with transaction.atomic():
+        gardens = _consulted(
+            users,
+            challenge,
+            weeks=2,
+            supporters=("bewoner14", "bewoner15"),
+            kind=Intervention.Kind.FACADE_GARDEN,
+            title=FACADE_GARDENS_TITLE,
+            description=(
+                "Langs de zonkant van basisschool De Werkeren gaan twee rijen tegels uit de "
+                "stoep voor geveltuinen met klimplanten, die de kinderen mee onderhouden."
+            ),
+            site=works.site(),
+            cost_estimate=Decimal("12000"),
+            expected_effect="Een koelere gevel en lokalen, en regenwater dat in de grond zakt.",
+        )
+        _agreed_and_carried_out(
+            users,
+            gardens,
+            works,
+            year,
+            decided_on=date(year, 6, 10),
+            motivation="Klein, goedkoop en samen met de school: een begin aan de rand van de wijk.",
+            votes=(35, 0, 4),
+            milestones=((0, "Tegels eruit", ""), (10, "Geveltuinen geplant", "")),
+        )
+    progress(f"  “{FACADE_GARDENS_TITLE}”: completed {_span(works, year)}")
+    return True
+
+
+def _span(works: DemoWorks, year: int) -> str:
+    start, end = works.dates(year)
+    return f"{start.isoformat()} to {end.isoformat()}"
+
+
+def evaluate_completed(progress: Progress) -> int:
+    """Measure the demo's completed works now, so their pages show the effect at once.
+
+    Completing queues the same job for a worker; it finds nothing new and adds no run.
+    """
+    runs = 0
+    for title in (DEPAVING_TITLE, SCHOOL_TREES_TITLE, FACADE_GARDENS_TITLE):
+        intervention = Intervention.objects.filter(title=title, site__isnull=False).first()
+        if intervention is None:
+            continue
+        if intervention.status != S.COMPLETED or intervention.actual_end is None:
+            # Loaded by an older demo, or moved on by an officer since: kept as it is.
+            progress(f"  “{title}”: {intervention.status}, not measured")
+            continue
+        run = evaluation_run(intervention=intervention, today=timezone.localdate())
+        if run is None:
+            continue
+        runs += 1
+        figure = (
+            f" ({run.effect:+.2f} °C, {run.low:+.2f} to {run.high:+.2f})"
+            if run.effect is not None
+            else ""
+        )
+        progress(f"  measured “{title}”: {run.verdict}{figure}")
+    return runs
 
 
 def load_shade(users: dict[str, User], progress: Progress) -> bool:
@@ -224,7 +381,7 @@ def load_shade(users: dict[str, User], progress: Progress) -> bool:
                 "Tot de nieuwe bomen groot zijn, hangen er van mei tot september schaduwzeilen "
                 "boven de drie drukste looproutes tussen de bushalte en de winkels."
             ),
-            site=_square_around(6.0563, 52.5249, 30),
+            site=square_around(6.0563, 52.5249, 30),
             cost_estimate=Decimal("42000"),
             expected_effect="Schaduw op de heetste uren van de dag, vooral voor ouderen.",
         )
@@ -303,13 +460,15 @@ def load_wadi(users: dict[str, User], progress: Progress) -> bool:
 def load_demo(progress: Progress = print, **kwargs) -> dict[str, int]:
     """Load (or keep) the demo proposals; returns how many were new."""
     progress(
-        "Interventions: the agreed depaving, shade sails awaiting a decision, "
-        "the wadi in consultation"
+        "Interventions: three works completed in the summer (depaving, school-yard trees, "
+        "facade gardens), shade sails awaiting a decision, the wadi in consultation"
     )
     users = _users()
     missing = {"officer", "council", "resident", "resident2"} - set(users)
     if missing:
         progress(f"  the core demo's accounts are missing ({', '.join(sorted(missing))}): skipped")
         return {"interventions": 0}
-    made = sum(int(load(users, progress)) for load in (load_depaving, load_shade, load_wadi))
+    loads = (load_depaving, load_shade, load_wadi, load_school_trees, load_facade_gardens)
+    made = sum(int(load(users, progress)) for load in loads)
+    evaluate_completed(progress)
     return {"interventions": made}

