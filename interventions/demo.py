@@ -37,6 +37,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.gis.geos import Point
+from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -54,7 +55,7 @@ from civic.models import Challenge, User
 from civic.roles import RESIDENT, user_assign_role
 from interventions import services
 from interventions.evaluation import evaluation_run
-from interventions.models import Comment, Decision, Intervention
+from interventions.models import Comment, Decision, FollowUp, Intervention
 
 Progress = Callable[[str], None]
 S = Intervention.Status
@@ -363,6 +364,47 @@ def evaluate_completed(progress: Progress) -> int:
     return runs
 
 
+# The demo's residents' answers on the depaving, given by the stakeholders in the order of
+# their logins (`resident` is left to answer in the browser): enough to pass the
+# publication threshold of 5.
+DEMO_ANSWERS = (
+    ("yes", "In de avond is het op het plein merkbaar koeler."),
+    ("yes", ""),
+    ("not_sure", ""),
+    ("yes", ""),
+    ("no", "Overdag is het er nog steeds heet; er is te weinig schaduw."),
+    ("yes", ""),
+)
+
+
+def load_followup(users: dict[str, User], progress: Progress) -> int:
+    """Ask the depaving's stakeholders whether it helped, and record a few answers.
+
+    In a live service the daily job asks four weeks after completion; the demo's
+    works were completed months before it loads, so it asks at load time, once
+    (an existing question is kept). Its accounts' addresses are not real, so no
+    e-mail goes out. `resident` is asked but left to answer in the browser.
+    """
+    depaving = Intervention.objects.filter(title=DEPAVING_TITLE, status=S.COMPLETED).first()
+    if depaving is None or FollowUp.objects.filter(intervention=depaving).exists():
+        return 0
+    silent = get_connection("django.core.mail.backends.dummy.EmailBackend")
+    asked = {}
+    for user in services.followup_recipients(depaving):
+        if services.followup_ask(depaving, user, connection=silent):
+            asked[user.username] = user
+    answering = sorted(login for login in asked if login != "resident")
+    for login, (answer, comment) in zip(answering, DEMO_ANSWERS, strict=False):
+        followup = FollowUp.objects.get(intervention=depaving, user=asked[login])
+        services.followup_answer(followup=followup, user=None, answer=answer, comment=comment)
+    answered = min(len(answering), len(DEMO_ANSWERS))
+    progress(
+        f"  “{DEPAVING_TITLE}”: {len(asked)} stakeholders asked whether it helped, "
+        f"{answered} answered"
+    )
+    return answered
+
+
 def load_shade(users: dict[str, User], progress: Progress) -> bool:
     """Shade sails at the shopping centre, consulted and waiting for the council's decision."""
     challenge = _new_challenge_for(SHADE_TITLE, HEAT_CHALLENGE, progress)
@@ -471,4 +513,5 @@ def load_demo(progress: Progress = print, **kwargs) -> dict[str, int]:
     loads = (load_depaving, load_shade, load_wadi, load_school_trees, load_facade_gardens)
     made = sum(int(load(users, progress)) for load in loads)
     evaluate_completed(progress)
+    load_followup(users, progress)
     return {"interventions": made}

@@ -140,8 +140,11 @@ def _mail_body(followup: FollowUp, token: str, message: str) -> str:
     )
 
 
-def _ask(intervention: Intervention, user: User) -> bool:
+def followup_ask(intervention: Intervention, user: User, *, connection=None) -> bool:
     """Ask one person, once: the row, its history line, the notification and the e-mail.
+
+    `connection` is the e-mail connection (default: the configured backend); the demo
+    passes one that sends nothing, since its accounts' addresses are not real.
 
     One short transaction per person: a failing e-mail rolls back only this
     person's question, which the next run asks again. Two runs at once meet at the
@@ -168,6 +171,7 @@ def _ask(intervention: Intervention, user: User) -> bool:
                         message=_mail_body(followup, token, note.message),
                         from_email=settings.DEFAULT_FROM_EMAIL,
                         recipient_list=[user.email],
+                        connection=connection,
                     )
             # The generic notification mail would carry no links: this one is the e-mail.
             Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
@@ -189,7 +193,7 @@ def followups_send(*, today: date | None = None) -> int:
             if user.pk in done:
                 continue
             try:
-                asked += _ask(intervention, user)
+                asked += followup_ask(intervention, user)
             except Exception:  # one bad address must not stop the others; asked next run
                 logger.warning(
                     "Could not ask user %s about intervention %s",

@@ -17,7 +17,8 @@ from civic.demo import (
 from civic.demo import load_demo as load_core
 from civic.models import Challenge, Notification, WorkflowEvent
 from interventions import demo
-from interventions.models import Comment, Decision, ImpactEvaluation, Intervention
+from interventions.followup_results import followup_results_for
+from interventions.models import Comment, Decision, FollowUp, ImpactEvaluation, Intervention
 from tests.interventions.conftest import SUMMER_DAY, WINTER_DAY, on
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +82,17 @@ def test_the_demo_carries_three_challenges_through_the_workflow(
             (w.title, "not_enough_data") for w in (depaving, trees, gardens)
         }
 
+        # The depaving's stakeholders were asked whether it helped; six answered (published
+        # from 5), and `resident` has the question waiting in the browser.
+        followups = FollowUp.objects.filter(intervention=depaving)
+        assert followups.filter(status="answered").count() == len(demo.DEMO_ANSWERS) >= 5
+        assert followups.get(user__username="resident").status == "asked"
+        assert Notification.objects.filter(
+            recipient__username="resident", event__content_type__model="followup"
+        ).exists()
+        results = followup_results_for([depaving.pk])[depaving.pk]
+        assert (results.shown, results.yes, results.no, results.not_sure) == (True, 4, 1, 1)
+
         # A council member who logs in has a decision to record.
         assert (shade.kind, shade.status) == ("shade", "awaiting_decision")
         assert not Decision.objects.filter(intervention=shade).exists()
@@ -117,6 +129,7 @@ def test_the_demo_loads_once():
         Comment.objects.count(),
         Decision.objects.count(),
         WorkflowEvent.objects.count(),
+        FollowUp.objects.count(),
     )
 
     made = demo.load_demo(progress=StringIO().write)
@@ -127,6 +140,7 @@ def test_the_demo_loads_once():
         Comment.objects.count(),
         Decision.objects.count(),
         WorkflowEvent.objects.count(),
+        FollowUp.objects.count(),
     )
 
 
@@ -150,7 +164,9 @@ def test_the_demo_measures_its_works_planted_cooling_no_effect_and_too_few_senso
 
         runs = {
             run.intervention.title: run
-            for run in ImpactEvaluation.objects.select_related("intervention")
+            for run in ImpactEvaluation.objects.filter(figure="night_anomaly").select_related(
+                "intervention"
+            )
         }
         pages = {
             title: client.get(
@@ -160,7 +176,14 @@ def test_the_demo_measures_its_works_planted_cooling_no_effect_and_too_few_senso
             for title, run in runs.items()
         }
 
-    assert len(runs) == ImpactEvaluation.objects.count() == 3
+    # One run each on the night figure; the trees also on the warmest hours (Tmax).
+    assert len(runs) == 3
+    assert sorted(ImpactEvaluation.objects.values_list("figure", flat=True)) == [
+        "night_anomaly",
+        "night_anomaly",
+        "night_anomaly",
+        "t_max",
+    ]
     # The depaving: the sensors demo planted -0.8 °C at night around the square (the pair of
     # civic.demo.DEPAVING_WORKS); the evaluation of the loaded demo finds it.
     depaving = runs[demo.DEPAVING_TITLE]
