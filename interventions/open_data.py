@@ -6,7 +6,8 @@ Three files, listed and documented on /open-data/ (civic.open_data):
   intervention the public sees (selectors.interventions_visible_to for an
   anonymous reader): what, where, which stage, its dates and progress, and the
   latest evaluation run of each exported figure (verdict, effect with its 95 %
-  interval, counts and windows). The CSV gives the site as WKT, the GeoJSON as
+  interval, counts and windows), and residents' follow-up answers as the pages
+  publish them (counts only from 5 answers, never who). The CSV gives the site as WKT, the GeoJSON as
   the feature's geometry (WGS84 lon/lat, 6 decimals; a site is a public place,
   never a resident's garden).
 - ``evaluations.csv``: every stored evaluation run of those interventions,
@@ -24,7 +25,7 @@ every language. A text cell that a spreadsheet would run as a formula starts
 with a quote.
 
 Streamed: the interventions are read in chunks from a server-side cursor,
-with one query per chunk for their latest runs, so a big municipality is
+with one query per chunk for their latest runs and one for the answers, so a big municipality is
 never held in memory.
 """
 
@@ -46,14 +47,18 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civic.open_data import Column
-from interventions.evaluation import NIGHT_FIGURE
+from interventions.evaluation import KIND_FIGURES, NIGHT_FIGURE
+from interventions.followup_results import MIN_ANSWERS, followup_results_for
 from interventions.models import ImpactEvaluation, Intervention
 from interventions.selectors import INTERNAL_STATUSES, interventions_visible_to
 
 CHUNK = 500
-# The figures whose latest run gets columns in interventions.csv, in this order. A new
-# figure (daytime Tmax, soil moisture) adds its own columns here, prefixed with its name.
-EXPORTED_FIGURES = (NIGHT_FIGURE,)
+# The figures whose latest run gets columns in interventions.csv, in this order: the night
+# for every kind, then what some kinds also change (Tmax, soil moisture, wet-feet hours).
+# Each figure has the same columns, prefixed with its name; empty for kinds not measured on it.
+EXPORTED_FIGURES = tuple(
+    dict.fromkeys((NIGHT_FIGURE, *(f for figures in KIND_FIGURES.values() for f in figures)))
+)
 PUBLIC_STATUSES = tuple(s for s in Intervention.Status.values if s not in INTERNAL_STATUSES)
 KINDS = tuple(Intervention.Kind.values)
 COUNTS = ("impact_sensors", "control_sensors", "nights_before", "nights_after")
@@ -88,17 +93,22 @@ INTERVENTION_COLUMNS = (
 RUN_FIELDS = (
     (
         "verdict",
-        _("The verdict of the latest run: cooler, warmer, no_clear_effect or not_enough_data."),
+        _(
+            "The verdict of the latest run: cooler or warmer (temperatures), lower or higher "
+            "(soil moisture, wet-feet hours), no_clear_effect or not_enough_data."
+        ),
     ),
     (
         "effect",
         _(
-            "The estimated effect in °C (difference in differences: after minus before, near "
-            "the site minus comparable places); negative is cooler. Empty when not enough data."
+            "The estimated effect (difference in differences: after minus before, near the "
+            "site minus comparable places) in the figure's unit: °C for night_anomaly and "
+            "t_max, percentage points for soil_moisture, hours a day for wet_feet_hours. "
+            "Negative is cooler or drier. Empty when not enough data."
         ),
     ),
-    ("low", _("Lower end of its 95 % interval, °C.")),
-    ("high", _("Upper end of its 95 % interval, °C.")),
+    ("low", _("Lower end of its 95 % interval, in the same unit.")),
+    ("high", _("Upper end of its 95 % interval, in the same unit.")),
     ("impact_sensors", _("Sensors near the site that the estimate used.")),
     ("control_sensors", _("Comparison sensors further away that the estimate used.")),
     ("nights_before", _("Valid nights before the works.")),
@@ -109,9 +119,21 @@ RUN_FIELDS = (
     ("after_last", _("Last night of the after window (so far).")),
     ("computed_at", _("When the run was computed (ISO 8601, local time with offset).")),
 )
-# Residents' follow-up answers (issue 11, point 3) belong after the figures: their
-# suppressed counts (yes / no / not sure, empty below the minimum group) as columns here,
-# filled per chunk like the runs.
+# Residents' follow-up answers after the figures, as the pages publish them
+# (interventions.followup_results): the counts stay empty below MIN_ANSWERS answers.
+FOLLOWUP_FIELDS = ("asked", "answered", "yes", "no", "not_sure")
+FOLLOWUP_COLUMNS = (
+    Column("followup_asked", _("How many people with a stake were asked whether it helped.")),
+    Column(
+        "followup_answered",
+        format_lazy(
+            _("How many answered; empty below {n} answers (too few to publish)."), n=MIN_ANSWERS
+        ),
+    ),
+    Column("followup_yes", _("Answers: yes, it helped (empty while too few answered).")),
+    Column("followup_no", _("Answers: no (empty while too few answered).")),
+    Column("followup_not_sure", _("Answers: not sure (empty while too few answered).")),
+)
 
 
 def intervention_columns() -> tuple[Column, ...]:
@@ -121,7 +143,7 @@ def intervention_columns() -> tuple[Column, ...]:
         for figure in EXPORTED_FIGURES
         for field, what in RUN_FIELDS
     )
-    return INTERVENTION_COLUMNS + figures
+    return INTERVENTION_COLUMNS + figures + FOLLOWUP_COLUMNS
 
 
 EVALUATION_COLUMNS = (
@@ -271,7 +293,7 @@ _FIELDS = (
 
 
 def _intervention_records(filters: dict[str, Any], *, geometry: str) -> Iterator[tuple]:
-    """(values in column order without the figures, the geometry, the latest runs) per row."""
+    """(values in column order, the geometry, the latest runs and the answers) per row."""
     annotation = (
         AsGeoJSON("site", precision=6)
         if geometry == "geojson"
@@ -279,7 +301,9 @@ def _intervention_records(filters: dict[str, Any], *, geometry: str) -> Iterator
     )
     rows = _public(filters).annotate(shape=annotation).values(*_FIELDS, "shape").iterator(CHUNK)
     for chunk in _chunks(rows):
-        runs = _latest_runs([row["id"] for row in chunk])
+        ids = [row["id"] for row in chunk]
+        runs = _latest_runs(ids)
+        answers = followup_results_for(ids)
         for row in chunk:
             values = [
                 _text(row[name]) if name in ("title", "challenge__title") else _cell(row[name])
@@ -291,6 +315,8 @@ def _intervention_records(filters: dict[str, Any], *, geometry: str) -> Iterator
             figures = []
             for figure in EXPORTED_FIGURES:
                 figures += _run_values(runs.get((row["id"], figure)))
+            published = answers[row["id"]].public() if row["id"] in answers else {"asked": 0}
+            figures += [published.get(field) for field in FOLLOWUP_FIELDS]
             yield values, row["shape"], figures
 
 

@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from civic.models import Challenge
-from interventions.models import Intervention
-from tests.factories import CENTRE
+from interventions import services
+from interventions.models import FollowUp, Intervention
+from tests.factories import CENTRE, ResidentFactory
 from tests.interventions.test_timeline import SECRETS, USERNAME, story
 
 pytestmark = pytest.mark.django_db
@@ -240,7 +241,8 @@ def test_the_files_cost_the_same_queries_whatever_their_size(
     story(officer, council, heat, interventions=size)
 
     for url in API_FILES:
-        with django_assert_max_num_queries(3):
+        # The interventions, their latest runs and their answers per chunk (4 at most).
+        with django_assert_max_num_queries(4):
             text = body(client.get(url))
         records = (
             len(json.loads(text)["features"])
@@ -257,3 +259,44 @@ def test_the_open_data_page_reads_in_dutch(client, db):
     assert "Gemeten effecten van maatregelen" in page
     assert "Soort maatregel: depaving" in page
     assert "Open data" in page
+
+
+def test_residents_answers_are_in_the_files_only_from_five_answers(
+    client, officer, council, heat, municipality
+):
+    told = story(officer, council, heat)
+    people = [ResidentFactory() for _ in range(6)]
+    for person in people:
+        services.followup_ask(told.depaving, person)
+
+    def answers() -> tuple[dict, dict]:
+        [row] = rows(client, INTERVENTIONS_CSV)
+        [feature] = json.loads(body(client.get(INTERVENTIONS_GEOJSON)))["features"]
+        return row, feature["properties"]
+
+    for person, answer in zip(people[:4], ["yes", "yes", "no", "not_sure"], strict=True):
+        followup = FollowUp.objects.get(intervention=told.depaving, user=person)
+        services.followup_answer(followup=followup, user=None, answer=answer)
+    row, properties = answers()
+    # Four answers: the file says how many were asked, and nothing that counts the answers.
+    assert [row[f"followup_{k}"] for k in ("asked", "answered", "yes", "no", "not_sure")] == [
+        "6",
+        "",
+        "",
+        "",
+        "",
+    ]
+    assert (properties["followup_asked"], properties["followup_yes"]) == (6, None)
+
+    followup = FollowUp.objects.get(intervention=told.depaving, user=people[4])
+    services.followup_answer(followup=followup, user=None, answer="yes")
+    row, properties = answers()
+    assert [row[f"followup_{k}"] for k in ("asked", "answered", "yes", "no", "not_sure")] == [
+        "6",
+        "5",
+        "3",
+        "1",
+        "1",
+    ]
+    assert (properties["followup_answered"], properties["followup_yes"]) == (5, 3)
+    assert all(person.username not in body(client.get(INTERVENTIONS_CSV)) for person in people)
