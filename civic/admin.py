@@ -16,6 +16,7 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
@@ -403,6 +404,18 @@ class ChallengeConcernChangeAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.Mode
     list_select_related = ["challenge", "concern", "actor"]
 
 
+def _without_confidential(queryset, request, prefix: str):
+    """Events of confidential workflows (civic.workflow) only for superusers.
+
+    Who was asked (a notification's recipient, the creation event) and what was
+    answered (the answer's event on the same subject) must not be joined by staff.
+    """
+    if request.user.is_superuser:
+        return queryset
+    hidden = [ContentType.objects.get_for_model(m) for m in workflow.confidential_models()]
+    return queryset.exclude(**{f"{prefix}content_type__in": hidden}) if hidden else queryset
+
+
 @admin.register(WorkflowEvent)
 class WorkflowEventAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
     """Read-only: the audit trail is append-only."""
@@ -411,6 +424,9 @@ class WorkflowEventAdmin(ReadOnlyAdmin, DeclaredLookupsOnly, admin.ModelAdmin):
     list_filter = ["content_type", "to_state"]
     search_fields = ["note", "actor__username"]
     date_hierarchy = "at"
+
+    def get_queryset(self, request):
+        return _without_confidential(super().get_queryset(request), request, "")
 
 
 @admin.register(Notification)
@@ -421,3 +437,6 @@ class NotificationAdmin(DeclaredLookupsOnly, admin.ModelAdmin):
     list_filter = ["emailed_at", "read_at"]
     search_fields = ["recipient__username", "message"]
     raw_id_fields = ["recipient", "event"]
+
+    def get_queryset(self, request):
+        return _without_confidential(super().get_queryset(request), request, "event__")

@@ -103,6 +103,10 @@ class Workflow:
     transitions: list[Transition] = field(default_factory=list)
     state_field: str = "status"
     notifier: Notifier | None = None
+    # Events whose subject ties a person to something they gave in confidence (an
+    # anonymous answer): staff tools that list events and notifications leave them out
+    # for everyone but superusers, so the audit trail cannot be walked back to the person.
+    confidential: bool = False
 
     def add(self, *transitions: Transition) -> None:
         for new in transitions:
@@ -160,6 +164,11 @@ def register(workflow: Workflow) -> Workflow:
 
 def workflow_for(model: type[models.Model]) -> Workflow:
     return _REGISTRY[model]
+
+
+def confidential_models() -> list[type[models.Model]]:
+    """Models whose workflow is confidential (see Workflow.confidential)."""
+    return [model for model, workflow in _REGISTRY.items() if workflow.confidential]
 
 
 def _refusal(move: Transition, obj: models.Model, actor, *, source: str) -> str | None:

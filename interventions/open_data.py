@@ -7,9 +7,9 @@ Three files, listed and documented on /open-data/ (civic.open_data):
   anonymous reader): what, where, which stage, its dates and progress, and the
   latest evaluation run of each exported figure (verdict, effect with its 95 %
   interval, counts and windows), and residents' follow-up answers as the pages
-  publish them (counts only from 5 answers, never who). The CSV gives the site as WKT, the GeoJSON as
-  the feature's geometry (WGS84 lon/lat, 6 decimals; a site is a public place,
-  never a resident's garden).
+  publish them (counts only from 5 answers, never who). The CSV gives the site
+  as WKT, the GeoJSON as the feature's geometry (WGS84 lon/lat, 6 decimals; a
+  site is a public place, never a resident's garden).
 - ``evaluations.csv``: every stored evaluation run of those interventions,
   oldest first, so a figure can be followed as data accumulates; with the
   robustness checks (placebo date, leave-one-control-out range) and the method.

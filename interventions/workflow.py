@@ -442,5 +442,7 @@ FOLLOWUP_WORKFLOW = register(
             ),
         ],
         notifier=FOLLOWUP_NOTIFIER,
+        # Who was asked must not be joined with what was answered in the staff tools.
+        confidential=True,
     )
 )

@@ -17,7 +17,7 @@ from interventions import services
 from interventions.followup_results import followup_results
 from interventions.models import FollowUp, Intervention
 from interventions.tasks import send_followups
-from tests.factories import ResidentFactory
+from tests.factories import ResidentFactory, UserFactory
 from tests.interventions.conftest import S, decide, in_consultation, on, propose
 
 pytestmark = pytest.mark.django_db
@@ -392,3 +392,35 @@ def test_a_resident_who_proposed_the_works_is_asked_and_an_officer_who_did_is_no
     # then the proposer is asked besides the concern's author; the officers are not
     asked = set(FollowUp.objects.values_list("user__username", flat=True))
     assert asked == {resident.username, "fatima"}
+
+
+def test_officers_cannot_join_who_was_asked_with_what_was_answered_in_the_admin(
+    client, officer, council, challenge, concern_author, supporters
+):
+    works = completed(officer, council, challenge, supporters)
+    run_job(COMPLETED_ON[0] + timedelta(days=28))
+    asked = supporters[0]
+    answer_all([asked], ["no"], works)
+    followup = FollowUp.objects.get(intervention=works, user=asked)
+    events = WorkflowEvent.objects.filter(content_type__model="followup", object_id=followup.pk)
+    note = Notification.objects.get(recipient=asked, event__in=events)
+    pages = {
+        "notification": f"/admin/civic/notification/{note.pk}/change/",
+        "asked": f"/admin/civic/workflowevent/{events.get(from_state='').pk}/change/",
+        "answered": f"/admin/civic/workflowevent/{events.get(to_state='answered').pk}/change/",
+    }
+
+    client.force_login(officer)
+    # The answers are there to read, without their names...
+    assert client.get(f"/admin/interventions/followup/{followup.pk}/change/").status_code == 200
+    # ...and nothing leads from a person's notification or the audit trail to their answer.
+    for url in pages.values():
+        assert client.get(url).status_code == 302  # "does not exist": back to the index
+    listed = client.get("/admin/civic/notification/", {"q": asked.username}).content.decode()
+    assert "0 notifications" in listed
+    trail = client.get("/admin/civic/workflowevent/").content.decode()
+    assert f'object_id={followup.pk}"' not in trail and "answered" not in trail
+
+    # Only a superuser (who can read the database anyway) sees the whole trail.
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    assert all(client.get(url).status_code == 200 for url in pages.values())
