@@ -12,6 +12,7 @@ to interventions.impact_estimate.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, replace
 from datetime import date, timedelta
 
@@ -39,6 +40,8 @@ from interventions.impact_estimate import (
     impact_estimate,
     impact_sentence,
 )
+
+logger = logging.getLogger(__name__)
 
 # The night figure every evaluation reports (a sensor network's daily statistic).
 NIGHT_FIGURE = "night_anomaly"
@@ -214,9 +217,15 @@ def _as_row(
 ) -> dict:
     before, after = windows
     placebo = estimate.placebo
+    match = _match_row(estimate.match, rule or match_rule())
+    short = estimate.verdict == Verdict.NOT_ENOUGH_DATA
+    if short and match:
+        # Below the minimums no figure is shown: neither the weeks nor how the controls
+        # tracked the site, which with one sensor near it would be that garden's nights.
+        match = {key: match[key] for key in ("rule", "candidates", "chosen")}
     return {
-        "match": _match_row(estimate.match, rule or match_rule()),
-        "chart": _chart_row(estimate),
+        "match": match,
+        "chart": [] if short else _chart_row(estimate),
         "verdict": estimate.verdict.value,
         "method": estimate.method,
         "effect": estimate.effect,
@@ -330,7 +339,9 @@ def evaluation_run(*, intervention, today: date | None = None):
         if last is not None and all(
             getattr(last, name) == value
             for name, value in values.items()
-            if name not in {"placebo", "missing", "match", "chart"}
+            # The after window's end follows the calendar (`today`), not the data: a day
+            # without new nights is no new run.
+            if name not in {"placebo", "missing", "match", "chart", "after_last"}
         ):
             runs[figure] = last  # nothing new since the last run: no duplicate row
         else:
@@ -350,5 +361,10 @@ def evaluations_sweep(*, today: date | None = None) -> int:
         for intervention in Intervention.objects.filter(
             status=Intervention.Status.COMPLETED, site__isnull=False, actual_end__isnull=False
         ):
-            evaluation_run(intervention=intervention, today=today)
+            try:
+                evaluation_run(intervention=intervention, today=today)
+            except Exception:
+                # One site's degenerate data (a singular fit) must not stop every other
+                # evaluation each hour; it is logged and tried again next sweep.
+                logger.exception("Evaluation of intervention %s failed", intervention.pk)
     return ImpactEvaluation.objects.count() - before

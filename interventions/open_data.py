@@ -154,11 +154,18 @@ EVALUATION_COLUMNS = (
     Column("computed_at", _("When the run was computed (ISO 8601, local time with offset).")),
     *(Column(field, what) for field, what in RUN_FIELDS if field != "computed_at"),
     Column("placebo_night", _("The placebo date inside the before window (nothing happened).")),
-    Column("placebo_effect", _("The effect at the placebo date, °C; should be near 0.")),
+    Column(
+        "placebo_effect",
+        _("The effect at the placebo date, in the figure's unit; should be near 0."),
+    ),
     Column("placebo_low", _("Lower end of the placebo's 95 % interval.")),
     Column("placebo_high", _("Upper end of the placebo's 95 % interval; it should hold 0.")),
-    Column("loo_min", _("Smallest effect with one comparison sensor left out, °C.")),
-    Column("loo_max", _("Largest effect with one comparison sensor left out, °C.")),
+    Column(
+        "loo_min", _("Smallest effect with one comparison sensor left out, in the figure's unit.")
+    ),
+    Column(
+        "loo_max", _("Largest effect with one comparison sensor left out, in the figure's unit.")
+    ),
     Column("method", _("The statistical method, in words.")),
 )
 
@@ -306,7 +313,11 @@ def _intervention_records(filters: dict[str, Any], *, geometry: str) -> Iterator
         answers = followup_results_for(ids)
         for row in chunk:
             values = [
-                _text(row[name]) if name in ("title", "challenge__title") else _cell(row[name])
+                # Quoted against spreadsheet formulas in the CSV only: GeoJSON is not opened
+                # by spreadsheets, and its readers should get the title as typed.
+                _text(row[name])
+                if name in ("title", "challenge__title") and geometry == "wkt"
+                else _cell(row[name])
                 for name in _FIELDS
             ]
             if row["cost_estimate"] is not None:

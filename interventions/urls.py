@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/milestones/", views.milestone_add, name="milestone_add"),
     path("followup/<str:token>/", views.followup_token, name="followup_token"),
     path("<int:pk>/followup/", views.followup_answer, name="followup_answer"),
+    path("<int:pk>/followup/thanks/", views.followup_thanks, name="followup_thanks"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/move/", views.move, name="move"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
@@ -69,12 +70,12 @@ class FollowUpAnswerSerializer(serializers.ModelSerializer):
 
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "Answered already."
+    default_detail = _("This question was answered already; an answer is given once.")
 
 
 class Gone(APIException):
     status_code = status.HTTP_410_GONE
-    default_detail = "The question is closed."
+    default_detail = _("This question is closed; answers are no longer taken.")
 
 
 def _answer(followup: FollowUp, user, data: dict) -> Response:
@@ -127,7 +128,7 @@ class InterventionFollowUpView(APIView):
         data.is_valid(raise_exception=True)
         followup = services.followup_of(intervention=intervention, user=request.user)
         if followup is None:
-            raise PermissionDenied("You were not asked about this intervention.")
+            raise PermissionDenied(_("You were not asked about this intervention."))
         return _answer(followup, request.user, data.validated_data)
 
 

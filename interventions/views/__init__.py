@@ -2,7 +2,7 @@
 
 from interventions.views.consultation import comment, moderate, moderation, report, support
 from interventions.views.decisions import decide
-from interventions.views.followup import followup_answer, followup_token
+from interventions.views.followup import followup_answer, followup_thanks, followup_token
 from interventions.views.implementation import (
     implementation,
     milestone_add,
@@ -19,6 +19,7 @@ __all__ = [
     "edit",
     "evaluations_csv",
     "followup_answer",
+    "followup_thanks",
     "followup_token",
     "implementation",
     "index",

@@ -53,8 +53,8 @@ def match_sentence(run: ImpactEvaluation) -> str:
         "gap": _number(abs(matched.get("mean_gap") or 0.0), 1),
         "warmer_or_cooler": _("warmer") if (matched.get("mean_gap") or 0.0) > 0 else _("cooler"),
     }
-    if run.figure != NIGHT_FIGURE:
-        return picked
+    if run.figure != NIGHT_FIGURE or not matched:
+        return picked  # other figures, or too little data to say how they tracked
     if chosen == candidates:
         tracked = _(
             "Before the work, the gap between the site and these places moved %(trend)s °C "

@@ -8,6 +8,8 @@ with its status: 404 unknown, 409 answered already, 410 closed, 403 someone else
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +26,18 @@ from interventions.models import FollowUp
 from interventions.views.common import problem_text, to_form, visible_or_404
 
 
+def _no_referrer(view):
+    """The link's token is in the address: never pass it on to another page or site."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped
+
+
 def _refused(request: HttpRequest, message: str, status: int) -> HttpResponse:
     return render(
         request, "interventions/followup_refused.html", {"message": message}, status=status
@@ -31,6 +45,7 @@ def _refused(request: HttpRequest, message: str, status: int) -> HttpResponse:
 
 
 @never_cache
+@_no_referrer
 @require_http_methods(["GET", "POST"])
 def followup_token(request: HttpRequest, token: str) -> HttpResponse:
     """The e-mail's link: the question with its answer chosen (GET); the answer (POST)."""
@@ -51,7 +66,9 @@ def followup_token(request: HttpRequest, token: str) -> HttpResponse:
             except ValidationError as error:
                 to_form(form, error)
             else:
-                return render(request, "interventions/followup_thanks.html", {"followup": followup})
+                # To an address without the token: a reload does not post again, and the
+                # token does not stay in the history as the page the person last saw.
+                return redirect("interventions:followup_thanks", pk=followup.intervention_id)
         status = 400
     else:
         chosen = request.GET.get("answer")
@@ -87,3 +104,9 @@ def followup_answer(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Thank you: your answer was recorded."))
     return redirect(reverse("interventions:detail", args=[pk]) + "#followup")
+
+
+def followup_thanks(request: HttpRequest, pk: int) -> HttpResponse:
+    """After an answer by the link: thanks, and the way to the works and what was measured."""
+    intervention = visible_or_404(request, pk)
+    return render(request, "interventions/followup_thanks.html", {"intervention": intervention})

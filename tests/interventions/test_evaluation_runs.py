@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import numpy as np
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.urls import reverse
 from civic.workflow import transition
 from interventions.evaluation import evaluation_run, evaluations_sweep
 from interventions.models import ImpactEvaluation, Intervention
+from sensors.models import SensorDay
 from tests.interventions.test_evaluation import SITE, WORKS, plant
 from tests.sensors.conftest import from_rd
 
@@ -64,15 +66,21 @@ def test_completing_queues_the_evaluation_and_the_page_says_it(
 
 def test_new_data_adds_a_run_and_keeps_the_earlier_one(officer, completed, municipality):
     plant(officer, effect=-0.8)
-    first = evaluation_run(intervention=completed, today=date(2026, 9, 1))
+    # September's nights have not arrived yet.
+    september = list(SensorDay.objects.filter(day__gte=date(2026, 9, 1)))
+    SensorDay.objects.filter(day__gte=date(2026, 9, 1)).delete()
+    first = evaluation_run(intervention=completed, today=date(2026, 9, 5))
 
-    again = evaluation_run(intervention=completed, today=date(2026, 9, 1))
-    assert again.pk == first.pk  # nothing new: no duplicate run
+    # Days go by without new data: the same run, not one a day.
+    assert evaluation_run(intervention=completed, today=date(2026, 9, 5)).pk == first.pk
+    assert evaluation_run(intervention=completed, today=date(2026, 9, 12)).pk == first.pk
+    SensorDay.objects.bulk_create(september)
     later = evaluation_run(intervention=completed, today=date(2026, 9, 30))
 
     assert later.pk != first.pk
     assert later.counts["nights_after"] > first.counts["nights_after"]
     assert ImpactEvaluation.objects.filter(intervention=completed).count() == 2
+    assert ImpactEvaluation.objects.filter(pk=first.pk).exists()
 
 
 def test_the_sweep_runs_every_completed_intervention(officer, completed, municipality):
@@ -92,3 +100,48 @@ def test_an_intervention_without_a_site_gets_a_clear_message(completed):
 
     assert "site" in refused.value.message_dict
     assert not ImpactEvaluation.objects.exists()
+
+
+def test_not_enough_data_shows_no_figures_of_the_one_garden_near_the_site(
+    officer, completed, municipality, client
+):
+    plant(officer, effect=-0.8, impact=1)
+
+    run = evaluation_run(intervention=completed, today=date(2026, 9, 30))
+    page = client.get(
+        reverse("interventions:detail", args=[completed.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    api = client.get(f"/api/v1/interventions/{completed.pk}/evaluations/").json()
+
+    assert run.verdict == "not_enough_data"
+    # No weekly means and no tracking figures: with one sensor near the site they would be
+    # that garden's own nights.
+    assert run.chart == [] and set(run.match) == {"rule", "candidates", "chosen"}
+    assert 'id="measured-chart"' not in page
+    assert "Not enough data yet" in page
+    assert api and all(entry["chart"] == [] for entry in api)
+
+
+def test_one_failing_evaluation_does_not_stop_the_sweep(
+    officer, council, challenge, completed, municipality, monkeypatch, caplog
+):
+    from interventions import evaluation
+
+    plant(officer, effect=-0.8)
+    broken = started(officer, council, challenge)
+    with time_machine.travel(date(2026, 7, 10)):
+        transition(broken, S.COMPLETED, actor=officer)
+    real = evaluation.evaluation_run
+
+    def fails_for_one(*, intervention, today=None):
+        if intervention.pk == broken.pk:
+            raise np.linalg.LinAlgError("Singular matrix")
+        return real(intervention=intervention, today=today)
+
+    monkeypatch.setattr(evaluation, "evaluation_run", fails_for_one)
+    # Whichever comes first, the other is still measured and the failure is logged.
+    with time_machine.travel(date(2026, 10, 2)):
+        assert evaluations_sweep() == 1
+
+    assert ImpactEvaluation.objects.filter(intervention=completed).exists()
+    assert f"Evaluation of intervention {broken.pk} failed" in caplog.text

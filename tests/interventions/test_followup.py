@@ -158,7 +158,7 @@ def test_the_link_opens_the_question_and_only_the_button_records_it(
         assert FollowUp.objects.filter(status="answered").count() == 0
 
         answered = client.post(
-            (links["no"]), {"answer": "no", "comment": "Nog steeds heet bij nr. 12"}
+            (links["no"]), {"answer": "no", "comment": "Nog steeds heet bij nr. 12"}, follow=True
         )
         assert answered.status_code == 200
         assert "Your answer was recorded" in answered.content.decode()

@@ -135,7 +135,12 @@ def test_the_link_in_the_email_works_end_to_end_with_the_page(asked, client):
     with on(ANSWER_DAY):
         page = client.get(link)
         assert page.status_code == 200
-        thanks = client.post(link, {"answer": "yes", "comment": ""})
+        # The token is never passed on to a page the person goes to next.
+        assert page["Referrer-Policy"] == "no-referrer"
+        answered = client.post(link, {"answer": "yes", "comment": ""})
+        thanks = client.get(answered["Location"])
 
-    assert thanks.status_code == 200
+    # Answered, then sent on to an address without the token (a reload does not post again).
+    assert answered.status_code == 302 and link.split("/")[-2] not in answered["Location"]
+    assert thanks.status_code == 200 and 'id="followup-thanks"' in thanks.content.decode()
     assert FollowUp.objects.get(user=people[3]).answer == "yes"

@@ -219,6 +219,9 @@ def test_a_title_a_spreadsheet_would_run_starts_with_a_quote(
     Intervention.objects.filter(pk=told.depaving.pk).update(title="=HYPERLINK(1)")
 
     assert rows(client, INTERVENTIONS_CSV)[0]["title"] == "'=HYPERLINK(1)"
+    # GeoJSON is not opened by spreadsheets: its readers get the title as typed.
+    [feature] = json.loads(body(client.get(INTERVENTIONS_GEOJSON)))["features"]
+    assert feature["properties"]["title"] == "=HYPERLINK(1)"
 
 
 def test_the_open_data_page_lists_every_file_and_explains_every_column(client, db):
