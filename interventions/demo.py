@@ -162,6 +162,11 @@ def _agreed_and_carried_out(
         actor=officer,
         note="De consultatie is afgerond; het voorstel gaat naar de raad.",
     )
+    # Its consultation ended before the council met in the summer (opening it set a last
+    # day weeks after the load date; a closed consultation's page names that day).
+    Intervention.objects.filter(pk=intervention.pk).update(
+        consultation_end=decided_on - timedelta(days=14)
+    )
     services.decision_record(
         intervention=intervention,
         actor=council,

@@ -58,6 +58,7 @@ def test_the_demo_carries_three_challenges_through_the_workflow(
         assert (decision.outcome, decision.votes_for, decision.votes_against) == ("agreed", 27, 8)
         assert decision.meeting_reference and decision.motivation
         assert decision.decided_on < works[0]
+        assert depaving.consultation_end < decision.decided_on
         assert [
             e.to_state
             for e in WorkflowEvent.objects.filter(
