@@ -1,5 +1,6 @@
 """Stored evaluation runs: queued on completion, kept per run, on the page, bad input named."""
 
+import re
 from datetime import date
 
 import numpy as np
@@ -145,3 +146,27 @@ def test_one_failing_evaluation_does_not_stop_the_sweep(
 
     assert ImpactEvaluation.objects.filter(intervention=completed).exists()
     assert f"Evaluation of intervention {broken.pk} failed" in caplog.text
+
+
+def test_the_chart_draws_in_dutch_with_numbers_the_svg_can_read(
+    officer, completed, municipality, client
+):
+    plant(officer, effect=-0.8)
+    evaluation_run(intervention=completed, today=date(2026, 9, 30))
+
+    page = client.get(
+        reverse("interventions:detail", args=[completed.pk]), HTTP_ACCEPT_LANGUAGE="nl"
+    ).content.decode()
+
+    svg = page[page.index("<svg viewBox") : page.index("</svg>")]
+    # Dutch writes 12,5: in an SVG coordinate that breaks the drawing (labels at 0).
+    assert "voor" in svg and "vergelijkingsplekken" in svg
+    coordinates = re.findall(r'\b(?:x|y|x1|x2|y1|y2|points|width|height)="([^"]*)"', svg)
+    assert coordinates and not any(
+        re.search(r"\d,\d", value) for value in coordinates if " " not in value
+    )
+    assert all(
+        re.fullmatch(r"-?[\d.]+,-?[\d.]+", pair)
+        for value in re.findall(r'points="([^"]*)"', svg)
+        for pair in value.split()
+    )
