@@ -117,7 +117,8 @@ class InterventionsConfig(AppConfig):
                 title=_("Interventions"),
                 description=_(
                     "Every public intervention: kind, stage, planned and actual dates, progress, "
-                    "site, and the latest measured effect per figure with its 95 % interval."
+                    "site, the latest measured effect per figure with its 95 % interval, and "
+                    "residents' answers to the follow-up (counted only from 5 answers)."
                 ),
                 files=(
                     DataFile("CSV", "interventions_open_data:interventions_csv", "text/csv"),
