@@ -618,8 +618,15 @@ def controls_choose(
     )
 
 
-def _degrees(value: float) -> str:
-    return number_format(round(abs(value), 1), decimal_pos=1)
+def _degrees(value: float, places: int = 1) -> str:
+    return number_format(round(abs(value), places), decimal_pos=places)
+
+
+def _places(estimate: ImpactEstimate) -> int:
+    """One decimal, or two when the interval is so narrow that its ends would read the same
+    ("between 0.0 °C cooler and 0.0 °C warmer")."""
+    assert estimate.low is not None and estimate.high is not None
+    return 1 if round(estimate.low, 1) != round(estimate.high, 1) else 2
 
 
 def _shortfall_text(shortfall: Shortfall) -> str:
@@ -712,11 +719,11 @@ def _figure_sentence(estimate: ImpactEstimate, figure: str) -> str:
         "sensors": ngettext("%(count)d sensor", "%(count)d sensors", sensors) % {"count": sensors},
         "days": ngettext("%(count)d day", "%(count)d days", estimate.counts.nights_after)
         % {"count": estimate.counts.nights_after},
-        "effect": _degrees(estimate.effect),
-        "near": _degrees(near),
-        "far": _degrees(far),
-        "down": _degrees(estimate.low),
-        "up": _degrees(estimate.high),
+        "effect": _degrees(estimate.effect, places := _places(estimate)),
+        "near": _degrees(near, places),
+        "far": _degrees(far, places),
+        "down": _degrees(estimate.low, places),
+        "up": _degrees(estimate.high, places),
     }
     return str(_FIGURE_SENTENCES[(figure, estimate.verdict)]) % figures
 
@@ -746,14 +753,18 @@ def impact_sentence(estimate: ImpactEstimate, figure: str = "night_anomaly") -> 
             "Since the work was completed, nights near the site show no clear difference from "
             "comparable places (somewhere between %(cooler)s °C cooler and %(warmer)s °C "
             "warmer), measured by %(sensors)s over %(nights)s."
-        ) % {**numbers, "cooler": _degrees(estimate.low), "warmer": _degrees(estimate.high)}
+        ) % {
+            **numbers,
+            "cooler": _degrees(estimate.low, _places(estimate)),
+            "warmer": _degrees(estimate.high, _places(estimate)),
+        }
     # The interval lies on one side of 0: name its ends from the nearer to the farther.
     near, far = sorted((abs(estimate.low), abs(estimate.high)))
     figures = {
         **numbers,
-        "effect": _degrees(estimate.effect),
-        "near": _degrees(near),
-        "far": _degrees(far),
+        "effect": _degrees(estimate.effect, _places(estimate)),
+        "near": _degrees(near, _places(estimate)),
+        "far": _degrees(far, _places(estimate)),
     }
     if estimate.verdict == Verdict.COOLER:
         return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import date, timedelta
 
@@ -270,6 +271,20 @@ def test_no_clear_effect_reads_as_a_range_from_cooler_to_warmer():
     assert "no clear difference" in sentence
     assert f"between {abs(result.low):.1f} °C cooler and {result.high:.1f} °C warmer" in sentence
     assert "-" not in sentence
+
+
+def test_a_narrow_interval_is_written_with_two_decimals_so_its_ends_differ():
+    rng = np.random.default_rng(11)
+    impact, controls, windows = _case(rng, effect=0.0)
+    result = impact_estimate(impact=impact, controls=controls, **windows)
+    # The same estimate with its interval squeezed, as for a figure that barely varies.
+    narrow = dataclasses.replace(result, effect=0.004, low=-0.021, high=0.032)
+
+    with translation.override("en"):
+        sentence = impact_sentence(narrow, "t_max")
+
+    # Not "between 0.0 °C cooler and 0.0 °C warmer".
+    assert "between 0.02 °C cooler and 0.03 °C warmer" in sentence
 
 
 def test_the_match_report_tells_a_tracking_control_from_one_in_other_weather():
