@@ -342,6 +342,7 @@ def series_per_sensor(request: SeriesRequest) -> SiteSeries:
         "impact": request.impact_radius_m,
         "cmin": request.control_min_m,
         "cmax": request.control_max_m,
+        "needs": sensors_impact.NEEDS_QUANTITY.get(request.figure),
         "zones": [zone.hexewkb.decode() for zone, _radius in request.exclude],
         "radii": [float(radius) for _zone, radius in request.exclude],
     }

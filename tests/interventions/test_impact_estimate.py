@@ -7,6 +7,7 @@ import math
 from datetime import date, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 from django.utils import translation
 
@@ -377,3 +378,22 @@ def test_each_figure_says_its_change_in_its_own_words(figure, planted, words):
     assert words in sentence and "over 60 days" in sentence
     assert "cooler" not in sentence or figure == "t_max"
     assert missing.startswith("Not enough data yet to measure the effect of the work on ")
+
+
+def test_the_match_correlations_are_pearsons_over_the_nights_both_have():
+    from interventions.impact_estimate import _correlations
+
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=40)
+    a[[3, 17]] = np.nan
+    columns = np.column_stack(
+        [a * 2 + rng.normal(size=40), rng.normal(size=40), np.full(40, 1.5), rng.normal(size=40)]
+    )
+    columns[[5, 6, 30], 1] = np.nan
+    columns[2:, 3] = np.nan  # two nights shared at most: too few
+
+    found = _correlations(a, columns)
+
+    expected = [pd.Series(a).corr(pd.Series(columns[:, n])) for n in range(2)]
+    assert found[:2] == pytest.approx(expected)
+    assert np.isnan(found[2]) and np.isnan(found[3])  # a constant control; too few nights
