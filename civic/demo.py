@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.db import transaction
@@ -361,6 +361,28 @@ def _plan(rng: random.Random) -> list[tuple[str, Spot, Point, str, str]]:
     return plan
 
 
+def story_dates(today: date | None = None) -> dict[str, datetime]:
+    """When the demo's story happened, around the summer its sensors measured.
+
+    Residents filed concerns through the year before (the last one some weeks
+    before `grouped`); officers grouped them into challenges in March and
+    prioritised in April, so that the apps' works of that summer come after
+    them on every page and timeline. Concerns still waiting for moderation are
+    recent (a queue of year-old reports would read wrong).
+    """
+    year = demo_summer_year(today)
+    return {
+        "concerns_from": _moment(date(year - 1, 6, 1)),
+        "concerns_until": _moment(date(year, 2, 28)),
+        "grouped": _moment(date(year, 3, 10)),
+        "prioritised": _moment(date(year, 4, 2)),
+    }
+
+
+def _moment(day: date, hour: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.get_current_timezone())
+
+
 def load_concerns(users: dict[str, User], themes: dict[str, Theme], progress: Progress) -> int:
     rng = random.Random(SEED)
     officer = users["officer"]
@@ -372,13 +394,26 @@ def load_concerns(users: dict[str, User], themes: dict[str, Theme], progress: Pr
     )
     plan = _plan(rng)
     now = timezone.now()
+    story = story_dates()
+    span = (story["concerns_until"] - story["concerns_from"]).total_seconds()
     created = 0
     for index, (external_id, spot, point, text, status) in enumerate(plan, start=1):
         author = users["resident"] if index % 25 == 0 else rng.choice(authors)
-        age = timedelta(days=rng.uniform(1, 120))
+        share = rng.uniform(0, 1)
         if external_id in existing:
             continue
-        with transaction.atomic():
+        waiting = status not in (
+            Concern.Status.PUBLISHED,
+            Concern.Status.CLOSED,
+            Concern.Status.REJECTED,
+        )
+        filed = (
+            now - timedelta(days=1 + 29 * share)
+            if waiting
+            else story["concerns_from"] + timedelta(seconds=span * share)
+        )
+        # Moderated a day after filing; the record says so (civic.workflow.recorded_at).
+        with transaction.atomic(), workflow.recorded_at(filed + timedelta(days=1)):
             concern = services.concern_create(
                 author=author,
                 theme=themes[spot.theme],
@@ -403,8 +438,8 @@ def load_concerns(users: dict[str, User], themes: dict[str, Theme], progress: Pr
                     actor=officer,
                     note="Dit gaat over privéterrein; neem contact op met de verhuurder.",
                 )
-            # Spread the demo over the past months so queues and histories look real.
-            Concern.objects.filter(pk=concern.pk).update(created_at=now - age)
+            # Spread the demo over the year before its summer so histories read in order.
+            Concern.objects.filter(pk=concern.pk).update(created_at=filed)
         created += 1
         if index % 25 == 0 or index == len(plan):
             progress(f"  concerns {index}/{len(plan)}")
@@ -414,6 +449,7 @@ def load_concerns(users: dict[str, User], themes: dict[str, Theme], progress: Pr
 def load_challenges(users: dict[str, User], themes: dict[str, Theme], progress: Progress) -> int:
     officer = users["officer"]
     order = [Challenge.Status.DRAFT, Challenge.Status.OPEN, Challenge.Status.PRIORITISED]
+    story = story_dates()
     created = 0
     for title, theme, spot_index, radius, final, description in CHALLENGES:
         spot = SPOTS[spot_index]
@@ -422,23 +458,27 @@ def load_challenges(users: dict[str, User], themes: dict[str, Theme], progress: 
             # Loaded before; officers may have moved it on (reopened, closed): keep it.
             progress(f"  challenge “{title}”: {challenge.status} (kept)")
             continue
-        challenge = services.challenge_create(
-            actor=officer,
-            title=title,
-            theme=themes[theme],
-            description=description,
-            geometry=_circle(spot.lon, spot.lat, radius),
-        )
-        created += 1
-        for step in order[1 : order.index(final) + 1]:
-            workflow.transition(challenge, step, actor=officer)
-        if final != Challenge.Status.DRAFT:
-            nearby = Concern.objects.filter(
-                status=Concern.Status.PUBLISHED,
-                theme__slug=theme,
-                location__within=challenge.geometry,
+        with transaction.atomic(), workflow.recorded_at(story["grouped"]):
+            challenge = services.challenge_create(
+                actor=officer,
+                title=title,
+                theme=themes[theme],
+                description=description,
+                geometry=_circle(spot.lon, spot.lat, radius),
             )
-            services.challenge_link_concerns(challenge=challenge, concerns=nearby, actor=officer)
+            Challenge.objects.filter(pk=challenge.pk).update(created_at=story["grouped"])
+            created += 1
+            for step in order[1 : order.index(final) + 1]:
+                workflow.transition(challenge, step, actor=officer)
+            if final != Challenge.Status.DRAFT:
+                nearby = Concern.objects.filter(
+                    status=Concern.Status.PUBLISHED,
+                    theme__slug=theme,
+                    location__within=challenge.geometry,
+                )
+                services.challenge_link_concerns(
+                    challenge=challenge, concerns=nearby, actor=officer
+                )
         progress(f"  challenge “{title}”: {challenge.status}")
     return created
 

@@ -380,6 +380,7 @@ def challenge_link_concerns(
                 concern=concern,
                 action=ChallengeConcernChange.Action.LINK,
                 actor=actor,
+                at=workflow.record_time(),
             )
             if concern.status == Concern.Status.PUBLISHED:
                 workflow.transition(concern, Concern.Status.LINKED, actor=actor, note=note)

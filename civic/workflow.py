@@ -12,8 +12,11 @@ its events notify, so the core never asks what kind of object moved.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -204,8 +207,32 @@ def _checked_move(workflow: Workflow, locked: models.Model, target: str, actor, 
     return move
 
 
+_RECORDED_AT: ContextVar[datetime | None] = ContextVar("civic_recorded_at", default=None)
+
+
+@contextmanager
+def recorded_at(moment: datetime) -> Iterator[None]:
+    """Date the events (and link changes) recorded inside at `moment` instead of now.
+
+    For the demo, whose story happened in a past summer, and for importing a past
+    that was recorded elsewhere (a council's minutes on paper); never in a request.
+    The rows stay append-only: this chooses their date once, when they are written.
+    """
+    token = _RECORDED_AT.set(moment)
+    try:
+        yield
+    finally:
+        _RECORDED_AT.reset(token)
+
+
+def record_time() -> datetime:
+    """Now, or the moment of an enclosing recorded_at()."""
+    return _RECORDED_AT.get() or timezone.now()
+
+
 def _event(locked: models.Model, *, actor, source: str, target: str, note: str) -> WorkflowEvent:
     return WorkflowEvent(
+        at=record_time(),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         content_type=ContentType.objects.get_for_model(locked),
         object_id=locked.pk,
@@ -321,6 +348,7 @@ def record_creation(obj: models.Model, *, actor, note: str = "") -> WorkflowEven
     """Write the first history line (“” → initial state) when an object is created."""
     workflow = workflow_for(type(obj))
     return WorkflowEvent.objects.create(
+        at=record_time(),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         content_type=ContentType.objects.get_for_model(obj),
         object_id=obj.pk,

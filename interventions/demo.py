@@ -33,7 +33,8 @@ run is stored only when its data changed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from contextlib import nullcontext
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.gis.geos import Point
@@ -122,19 +123,31 @@ def _consulted(
     *,
     weeks: int,
     supporters: tuple[str, ...],
+    opened: date | None = None,
     **fields,
 ) -> Intervention:
-    """An officer's proposal opened for consultation for `weeks`, with its supporters."""
-    proposal = services.intervention_create(actor=users["officer"], challenge=challenge, **fields)
-    workflow.transition(
-        proposal,
-        S.IN_CONSULTATION,
-        actor=users["officer"],
-        changes={"consultation_end": timezone.localdate() + timedelta(weeks=weeks)},
-    )
-    for login in supporters:
-        services.support_add(intervention=proposal, actor=users[login])
+    """An officer's proposal opened for consultation for `weeks`, with its supporters.
+
+    `opened`: the day its consultation opened, for works of the demo's past summer (their
+    record is dated then, civic.workflow.recorded_at); else today.
+    """
+    with workflow.recorded_at(_moment(opened)) if opened else nullcontext():
+        proposal = services.intervention_create(
+            actor=users["officer"], challenge=challenge, **fields
+        )
+        workflow.transition(
+            proposal,
+            S.IN_CONSULTATION,
+            actor=users["officer"],
+            changes={"consultation_end": timezone.localdate() + timedelta(weeks=weeks)},
+        )
+        for login in supporters:
+            services.support_add(intervention=proposal, actor=users[login])
     return proposal
+
+
+def _moment(day: date, hour: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=timezone.get_current_timezone())
 
 
 def _agreed_and_carried_out(
@@ -156,34 +169,37 @@ def _agreed_and_carried_out(
     """
     officer, council = users["officer"], users["council"]
     start, end = works.dates(year)
-    workflow.transition(
-        intervention,
-        S.AWAITING_DECISION,
-        actor=officer,
-        note="De consultatie is afgerond; het voorstel gaat naar de raad.",
-    )
+    with workflow.recorded_at(_moment(decided_on - timedelta(days=13))):
+        workflow.transition(
+            intervention,
+            S.AWAITING_DECISION,
+            actor=officer,
+            note="De consultatie is afgerond; het voorstel gaat naar de raad.",
+        )
     # Its consultation ended before the council met in the summer (opening it set a last
     # day weeks after the load date; a closed consultation's page names that day).
     Intervention.objects.filter(pk=intervention.pk).update(
         consultation_end=decided_on - timedelta(days=14)
     )
-    services.decision_record(
-        intervention=intervention,
-        actor=council,
-        outcome=Decision.Outcome.AGREED,
-        decided_on=decided_on,
-        motivation=motivation,
-        meeting_reference="Raadsvergadering Zwolle, agendapunt 7 (demo)",
-        votes_for=votes[0],
-        votes_against=votes[1],
-        votes_abstaining=votes[2],
-    )
+    with workflow.recorded_at(_moment(decided_on, hour=21)):
+        services.decision_record(
+            intervention=intervention,
+            actor=council,
+            outcome=Decision.Outcome.AGREED,
+            decided_on=decided_on,
+            motivation=motivation,
+            meeting_reference="Raadsvergadering Zwolle, agendapunt 7 (demo)",
+            votes_for=votes[0],
+            votes_against=votes[1],
+            votes_abstaining=votes[2],
+        )
     services.implementation_update(
         intervention=intervention, actor=officer, planned_start=start, planned_end=end
     )
-    workflow.transition(
-        intervention, S.IN_PROGRESS, actor=officer, note="Aannemer start met de werkzaamheden."
-    )
+    with workflow.recorded_at(_moment(start, hour=8)):
+        workflow.transition(
+            intervention, S.IN_PROGRESS, actor=officer, note="Aannemer start met de werkzaamheden."
+        )
     services.implementation_update(
         intervention=intervention, actor=officer, actual_start=start, progress=30
     )
@@ -197,7 +213,10 @@ def _agreed_and_carried_out(
         )
     # The works' real last day (completing records it; the demo completes them months later).
     Intervention.objects.filter(pk=intervention.pk).update(actual_end=end)
-    workflow.transition(intervention, S.COMPLETED, actor=officer, note="Oplevering van het werk.")
+    with workflow.recorded_at(_moment(end, hour=16)):
+        workflow.transition(
+            intervention, S.COMPLETED, actor=officer, note="Oplevering van het werk."
+        )
 
 
 def load_depaving(users: dict[str, User], progress: Progress) -> bool:
@@ -211,6 +230,7 @@ def load_depaving(users: dict[str, User], progress: Progress) -> bool:
             users,
             challenge,
             weeks=2,
+            opened=date(year, 4, 29),
             supporters=("resident", "bewoner01", "bewoner02", "bewoner03", "bewoner04"),
             kind=Intervention.Kind.DEPAVING,
             title=DEPAVING_TITLE,
@@ -226,11 +246,13 @@ def load_depaving(users: dict[str, User], progress: Progress) -> bool:
                 "heetste uren; regenwater zakt weg in plaats van af te stromen."
             ),
         )
-        services.comment_create(
+        wish = services.comment_create(
             intervention=depaving,
             actor=users["bewoner02"],
             text="Graag ook een watertappunt bij de bankjes, dan is het plein echt een koele plek.",
         )
+        # Written during its consultation that spring, like the supports' record.
+        Comment.objects.filter(pk=wish.pk).update(created_at=_moment(date(year, 5, 12)))
         _agreed_and_carried_out(
             users,
             depaving,
@@ -276,6 +298,7 @@ def load_school_trees(users: dict[str, User], progress: Progress) -> bool:
             users,
             challenge,
             weeks=2,
+            opened=date(year, 5, 6),
             supporters=("resident2", "bewoner07", "bewoner08"),
             kind=Intervention.Kind.TREES,
             title=SCHOOL_TREES_TITLE,
@@ -312,6 +335,7 @@ def load_facade_gardens(users: dict[str, User], progress: Progress) -> bool:
             users,
             challenge,
             weeks=2,
+            opened=date(year, 4, 15),
             supporters=("bewoner14", "bewoner15"),
             kind=Intervention.Kind.FACADE_GARDEN,
             title=FACADE_GARDENS_TITLE,

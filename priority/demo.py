@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from civic import workflow
+from civic.demo import story_dates
 from civic.models import Challenge, Theme, User
 from priority import services
 from priority.criteria import equal_weights
@@ -55,12 +56,14 @@ def load_demo(progress: Progress = print, **kwargs) -> dict[str, int]:
         challenge.status == Challenge.Status.OPEN
         and not Snapshot.objects.filter(challenge=challenge).exists()
     ):
-        workflow.transition(
-            challenge,
-            Challenge.Status.PRIORITISED,
-            actor=officer,
-            note="Hoogste score op bewijs: de warmste nachten van Stadshagen, veel ouderen.",
-        )
+        # Prioritised in the spring before the works (civic.demo.story_dates).
+        with workflow.recorded_at(story_dates()["prioritised"]):
+            workflow.transition(
+                challenge,
+                Challenge.Status.PRIORITISED,
+                actor=officer,
+                note="Hoogste score op bewijs: de warmste nachten van Stadshagen, veel ouderen.",
+            )
         new["snapshots"] = 1
         services.scores_recompute()
         progress(f"Priority: “{SHOPPING_CENTRE}” prioritised on its score")

@@ -7,6 +7,7 @@ their breakdown are computed (priority.scoring) and replaced as a whole.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -236,7 +237,8 @@ class Snapshot(models.Model):
     criteria_present = models.PositiveSmallIntegerField(_("criteria with data"), default=0)
     # The breakdown rows as they were: [{"criterion", "raw", "normalised", ...}].
     breakdown = models.JSONField(_("breakdown"), default=list, blank=True)
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # The prioritising's moment (its event's; civic.workflow.recorded_at in the demo).
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("score at prioritising")

@@ -359,6 +359,7 @@ def snapshot_record(*, challenge: Challenge, event: WorkflowEvent) -> Snapshot:
     return Snapshot.objects.create(
         challenge=challenge,
         event=event,
+        created_at=event.at,
         period=period,
         value=value,
         equal_value=equal_value,

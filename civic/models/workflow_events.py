@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,7 +24,9 @@ class WorkflowEvent(models.Model):
     from_state = models.CharField(_("from"), max_length=30)
     to_state = models.CharField(_("to"), max_length=30)
     note = models.TextField(_("note"), blank=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    # When it was recorded: now, or a past moment for a demo or an import of a past decision
+    # (civic.workflow.recorded_at); never changed afterwards (the table is append-only).
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("workflow event")

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from civic.challenge_parts import stages_for
+from civic.challenge_parts import stages_for, timeline_of
 from civic.demo import (
     DEPAVING_WORKS,
     FACADE_GARDENS_WORKS,
@@ -93,6 +93,20 @@ def test_the_demo_carries_three_challenges_through_the_workflow(
         ).exists()
         results = followup_results_for([depaving.pk])[depaving.pk]
         assert (results.shown, results.yes, results.no, results.not_sure) == (True, 4, 1, 1)
+
+        # The shopping centre's public timeline tells the story in its order: concerns filed
+        # the year before, grouped and prioritised in the spring, consulted, decided, carried
+        # out, and then measured and asked about (when the demo was loaded).
+        entries = timeline_of(heat)
+        first: dict = {}
+        for entry in entries:
+            first.setdefault(entry.kind, entry.day)
+        last_concern = max(e.day for e in entries if e.kind == "concerns")
+        assert entries[0].kind == "concerns"
+        assert last_concern < first["grouped"] == first["challenge"] < first["proposal"]
+        assert first["proposal"] <= first["consultation"] < first["decision"] < first["works"]
+        assert first["works"] <= first["milestone"] <= first["completion"] == works[1]
+        assert works[1] < first["evaluation"] <= first["answers"] == timezone.localdate()
 
         # A council member who logs in has a decision to record.
         assert (shade.kind, shade.status) == ("shade", "awaiting_decision")
