@@ -38,8 +38,8 @@ from interventions.impact_estimate import (
     Window,
     controls_choose,
     impact_estimate,
-    impact_sentence,
 )
+from interventions.impact_sentences import impact_sentence
 
 logger = logging.getLogger(__name__)
 

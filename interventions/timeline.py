@@ -31,7 +31,7 @@ from civic.challenge_parts import TimelineEntry
 from civic.models import Challenge
 from civic.selectors import histories_of
 from interventions.evaluation import NIGHT_FIGURE, evaluation_as_estimate
-from interventions.impact_estimate import impact_sentence
+from interventions.impact_sentences import impact_sentence
 from interventions.models import Decision, ImpactEvaluation, Intervention, Milestone
 from interventions.selectors import interventions_visible_to
 

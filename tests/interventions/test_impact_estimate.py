@@ -22,8 +22,8 @@ from interventions.impact_estimate import (
     controls_choose,
     gap_step,
     impact_estimate,
-    impact_sentence,
 )
+from interventions.impact_sentences import impact_sentence
 
 RHO = 0.6
 SENSOR_SD = 0.5  # °C, each sensor's own night-to-night wobble
