@@ -16,12 +16,18 @@
     return span.innerHTML;
   }
 
-  function textBlock(title, body) {
-    // A bold title over a body, both as text (for popups).
+  function titled(title) {
+    // A popup's box with its bold title, as text.
     const box = document.createElement("div");
     const strong = document.createElement("strong");
     strong.textContent = title || "";
     box.appendChild(strong);
+    return box;
+  }
+
+  function textBlock(title, body) {
+    // A bold title over a body, both as text (for popups).
+    const box = titled(title);
     box.appendChild(document.createElement("br"));
     box.appendChild(textNode(body));
     return box;
@@ -80,10 +86,7 @@
 
   function featurePopup(feature) {
     // Title, lines and link of a feature an app added (civic/map_layers.py), all as text.
-    const box = document.createElement("div");
-    const strong = document.createElement("strong");
-    strong.textContent = feature.title || "";
-    box.appendChild(strong);
+    const box = titled(feature.title);
     (feature.lines || []).forEach(function (line) {
       const row = document.createElement("div");
       row.textContent = line;
