@@ -30,10 +30,10 @@ from django.utils.translation import ngettext
 from civic.challenge_parts import TimelineEntry
 from civic.models import Challenge
 from civic.selectors import histories_of
-from interventions.evaluation import NIGHT_FIGURE, evaluation_as_estimate
-from interventions.impact_sentences import impact_sentence
+from interventions.evaluation import NIGHT_FIGURE, evaluation_sentence
 from interventions.models import Decision, ImpactEvaluation, Intervention, Milestone
 from interventions.selectors import interventions_visible_to
+from interventions.workflow import REOPENED_FROM
 
 S = Intervention.Status
 # After the core's (10-40) and priority's (50) entries of the same day, in the story's order.
@@ -46,7 +46,6 @@ ORDER = {
     "completion": 85,
     "evaluation": 90,
 }
-REOPENED_FROM = (S.AGREED, S.DECLINED)
 
 
 def _entry(kind: str, day, title: str, text: str, url: str) -> TimelineEntry:
@@ -187,7 +186,7 @@ def _evaluation(run: ImpactEvaluation, intervention: Intervention, url: str) -> 
         timezone.localdate(run.computed_at),
         _("Measured effect of “%(title)s”: %(verdict)s")
         % {"title": intervention.title, "verdict": run.get_verdict_display()},
-        impact_sentence(evaluation_as_estimate(run)),
+        evaluation_sentence(run),
         url,
     )
 
@@ -218,9 +217,12 @@ def interventions_timeline(challenge: Challenge) -> list[TimelineEntry]:
         entries.append(_milestone(milestone, interventions[pk], urls[pk]))
     # The runs of a day differ only as that day's data came in: the day's last one tells it.
     last_of_day: dict[tuple, ImpactEvaluation] = {}
-    for run in ImpactEvaluation.objects.filter(
-        intervention_id__in=ids, figure=NIGHT_FIGURE
-    ).order_by("computed_at", "id"):
+    # Without each run's chart and match (JSON the sentence does not need).
+    for run in (
+        ImpactEvaluation.objects.filter(intervention_id__in=ids, figure=NIGHT_FIGURE)
+        .defer("chart", "match")
+        .order_by("computed_at", "id")
+    ):
         last_of_day[(run.intervention_id, timezone.localdate(run.computed_at))] = run
     for (pk, _day), run in last_of_day.items():
         entries.append(_evaluation(run, interventions[pk], urls[pk]))

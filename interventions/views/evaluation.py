@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from interventions.evaluation import NIGHT_FIGURE, evaluation_sentence
 from interventions.models import ImpactEvaluation, Intervention
-from interventions.selectors import evaluations_of
+from interventions.selectors import evaluations_latest
 
 # The chart's drawing area (SVG user units); the SVG scales to its box (width: 100 %, at
 # most 40rem), so 13-unit labels read at about 10 px on a 375 px phone, 17 px on a desktop.
@@ -151,21 +151,19 @@ def chart_geometry(run: ImpactEvaluation) -> dict | None:
 
 
 def measured_context(intervention: Intervention) -> dict:
-    """The latest run of each figure in words, the night's match and chart, and the run count."""
-    runs = evaluations_of(intervention)
-    night = [run for run in runs if run.figure == NIGHT_FIGURE]
-    if not night:
+    """The latest run of each figure in words, the night's match and chart, and the run count.
+
+    Only the latest run per figure is read (with its chart): runs pile up as data arrives.
+    """
+    runs = evaluations_latest([intervention.pk]).get(intervention.pk, [])
+    if not runs or runs[0].figure != NIGHT_FIGURE:
         return {"evaluation": None}
-    latest = night[0]
-    others, seen = [], {NIGHT_FIGURE}
-    for run in runs:
-        if run.figure not in seen:
-            seen.add(run.figure)
-            others.append(evaluation_sentence(run))
+    latest = runs[0]
+    others = [evaluation_sentence(run) for run in runs[1:]]
     return {
         "evaluation": latest,
         "evaluation_sentence": evaluation_sentence(latest),
-        "evaluation_runs": len(night),
+        "evaluation_runs": intervention.evaluations.filter(figure=NIGHT_FIGURE).count(),
         "evaluation_others": others,
         "evaluation_match": match_sentence(latest),
         "evaluation_chart": chart_geometry(latest),
