@@ -288,14 +288,32 @@ def _impact_radius(kind: str) -> float:
     return float(radii.get(kind, radii.get("default", 150.0)))
 
 
-def evaluation_run(*, intervention, today: date | None = None):
+def _works_zones() -> dict[int, tuple[GEOSGeometry, float]]:
+    """Every site of works in progress or completed with its impact radius, by intervention."""
+    from interventions.models import Intervention
+
+    return {
+        other.pk: (other.site, _impact_radius(other.kind))
+        for other in Intervention.objects.filter(
+            status__in=[Intervention.Status.IN_PROGRESS, Intervention.Status.COMPLETED],
+            site__isnull=False,
+        ).only("site", "kind")
+    }
+
+
+def evaluation_run(
+    *,
+    intervention,
+    today: date | None = None,
+    zones: dict[int, tuple[GEOSGeometry, float]] | None = None,
+):
     """Evaluate a completed intervention on each of its figures; keep a run when data changed.
 
     One row per figure (figures_for its kind), each kept only when that figure's
     data changed since its last run. An intervention without a site cannot be
     measured: a ValidationError naming `site`. Returns the night anomaly's stored
     run (the earlier one when nothing changed), or None while there is no night
-    after the works yet.
+    after the works yet. `zones`: the works' sites (_works_zones), read once by a sweep.
     """
     from interventions.models import ImpactEvaluation, Intervention
 
@@ -307,15 +325,8 @@ def evaluation_run(*, intervention, today: date | None = None):
         raise ValidationError({"status": _("Only completed works are measured.")})
     today = today or timezone.localdate()
     # Controls must not lie near other works carried out meanwhile.
-    others = (
-        Intervention.objects.filter(
-            status__in=[Intervention.Status.IN_PROGRESS, Intervention.Status.COMPLETED],
-            site__isnull=False,
-        )
-        .exclude(pk=intervention.pk)
-        .only("site", "kind")
-    )
-    exclude = tuple((other.site, _impact_radius(other.kind)) for other in others)
+    zones = _works_zones() if zones is None else zones
+    exclude = tuple(zone for pk, zone in zones.items() if pk != intervention.pk)
     minimums, rule = estimate_settings(), match_rule()
     runs = {}
     for figure in figures_for(intervention.kind):
@@ -356,13 +367,15 @@ def evaluations_sweep(*, today: date | None = None) -> int:
     from interventions.models import ImpactEvaluation, Intervention
 
     before = ImpactEvaluation.objects.count()
-    # One batch: each sensor's days are read once, not once per site around it.
+    # One batch: each sensor's days are read once; the works' sites are listed once, not once
+    # per intervention (that grew with the square of their number).
+    zones = _works_zones()
     with series_batch():
         for intervention in Intervention.objects.filter(
             status=Intervention.Status.COMPLETED, site__isnull=False, actual_end__isnull=False
         ):
             try:
-                evaluation_run(intervention=intervention, today=today)
+                evaluation_run(intervention=intervention, today=today, zones=zones)
             except Exception:
                 # One site's degenerate data (a singular fit) must not stop every other
                 # evaluation each hour; it is logged and tried again next sweep.

@@ -134,10 +134,10 @@ def test_one_failing_evaluation_does_not_stop_the_sweep(
         transition(broken, S.COMPLETED, actor=officer)
     real = evaluation.evaluation_run
 
-    def fails_for_one(*, intervention, today=None):
+    def fails_for_one(*, intervention, **kwargs):
         if intervention.pk == broken.pk:
             raise np.linalg.LinAlgError("Singular matrix")
-        return real(intervention=intervention, today=today)
+        return real(intervention=intervention, **kwargs)
 
     monkeypatch.setattr(evaluation, "evaluation_run", fails_for_one)
     # Whichever comes first, the other is still measured and the failure is logged.
