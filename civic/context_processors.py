@@ -46,4 +46,4 @@ def menu(request) -> dict:
             run["current"] = any(i.current for i in run["items"])
         return found
 
-    return {"menu_items": items, "menu_runs": SimpleLazyObject(runs)}
+    return {"menu_runs": SimpleLazyObject(runs)}
