@@ -29,6 +29,7 @@ from civic import workflow
 from civic.challenge_parts import stakeholders_of
 from civic.models import Notification, User
 from civic.notifications import notifications_create_for_event
+from interventions.followup_results import MIN_ANSWERS
 from interventions.models import FollowUp, Intervention
 from interventions.workflow import FOLLOWUP_NOTIFIER
 
@@ -133,9 +134,9 @@ def _mail_body(followup: FollowUp, token: str, message: str) -> str:
             _(
                 "These links are for you alone: they let you answer once, without logging in, "
                 "until %(closes)s. Only the numbers of answers are published, once at least "
-                "five residents answered; a comment is read by the municipality only."
+                "%(minimum)d residents answered; a comment is read by the municipality only."
             )
-            % {"closes": closes},
+            % {"closes": closes, "minimum": MIN_ANSWERS},
         ]
     )
 

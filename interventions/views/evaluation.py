@@ -14,6 +14,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from civic.impact_series import SeriesRequest
 from interventions.evaluation import NIGHT_FIGURE, evaluation_sentence
 from interventions.models import ImpactEvaluation, Intervention
 from interventions.selectors import evaluations_latest
@@ -37,12 +38,18 @@ def match_sentence(run: ImpactEvaluation) -> str:
         return ""
     chosen, candidates = match["chosen"], match["candidates"]
     picked = ngettext(
-        "Comparison places: %(chosen)d of %(candidates)d sensor 400 to 1,500 m away, the ones "
-        "whose nights ran most parallel to those near the site before the work.",
-        "Comparison places: %(chosen)d of %(candidates)d sensors 400 to 1,500 m away, the ones "
-        "whose nights ran most parallel to those near the site before the work.",
+        "Comparison places: %(chosen)d of %(candidates)d sensor %(near)s to %(far)s m away, "
+        "the ones whose nights ran most parallel to those near the site before the work.",
+        "Comparison places: %(chosen)d of %(candidates)d sensors %(near)s to %(far)s m away, "
+        "the ones whose nights ran most parallel to those near the site before the work.",
         candidates,
-    ) % {"chosen": chosen, "candidates": candidates}
+    ) % {
+        "chosen": chosen,
+        "candidates": candidates,
+        # The control ring the series were read from (civic.impact_series), not a copy.
+        "near": number_format(SeriesRequest.control_min_m, decimal_pos=0, force_grouping=True),
+        "far": number_format(SeriesRequest.control_max_m, decimal_pos=0, force_grouping=True),
+    }
     matched, everyone = match.get("matched", {}), match.get("all", {})
     numbers = {
         "trend": _number(matched.get("trend_gap"), 2),
