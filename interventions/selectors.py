@@ -6,7 +6,6 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     IntegerField,
@@ -109,14 +108,23 @@ def decisions_of(intervention: Intervention) -> QuerySet[Decision]:
 
 
 # Moves whose note is the council's public word: a decision's motivation, a reopen's reason.
-# Every other note (not taken up, back to review, ...) is an officer's working note.
-_DECIDED = (S.AGREED, S.DECLINED, S.DEFERRED)
-# A cancellation's reason is public too: residents should know why the works will not happen.
-PUBLIC_NOTE = (
-    Q(to_state__in=_DECIDED)
-    | Q(from_state__in=(S.AGREED, S.DECLINED), to_state=S.AWAITING_DECISION)
-    | Q(to_state=S.CANCELLED)
-)
+# Every other note (not taken up, back to review, ...) is an officer's working note. The one
+# rule for pages, API and notifications (interventions.workflow).
+DECIDED = frozenset({S.AGREED, S.DECLINED, S.DEFERRED})
+# Only a decision the council took can be reopened (by the council); a deferred proposal
+# goes back on the agenda by an officer's hand, and no decision is reopened by that.
+REOPENED_FROM = frozenset({S.AGREED, S.DECLINED})
+
+
+def councils_move(from_state: str, to_state: str) -> bool:
+    """A decision, or the council reopening one."""
+    return to_state in DECIDED or (from_state in REOPENED_FROM and to_state == S.AWAITING_DECISION)
+
+
+def note_is_public(from_state: str, to_state: str) -> bool:
+    """The council's word, and a cancellation's reason (residents should know why the works
+    will not happen); every other note is an officer's working note."""
+    return councils_move(from_state, to_state) or to_state == S.CANCELLED
 
 
 def notes_all_visible(intervention: Intervention, user) -> bool:
@@ -132,20 +140,11 @@ def public_history(intervention: Intervention, *, user) -> list[WorkflowEvent]:
     Notes only of the council's public moves, unless `user` reads them all (see above).
     """
     events = list(
-        history_of(intervention)
-        .select_related(None)
-        .only("from_state", "to_state", "note", "at")
-        .annotate(
-            note_public=Case(
-                When(PUBLIC_NOTE, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
+        history_of(intervention).select_related(None).only("from_state", "to_state", "note", "at")
     )
     if not notes_all_visible(intervention, user):
         for event in events:
-            if not event.note_public:
+            if not note_is_public(event.from_state, event.to_state):
                 event.note = ""  # the page's copy only: never saved
     return events
 

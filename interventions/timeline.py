@@ -32,8 +32,7 @@ from civic.models import Challenge
 from civic.selectors import histories_of
 from interventions.evaluation import NIGHT_FIGURE, evaluation_sentence
 from interventions.models import Decision, ImpactEvaluation, Intervention, Milestone
-from interventions.selectors import interventions_visible_to
-from interventions.workflow import REOPENED_FROM
+from interventions.selectors import REOPENED_FROM, interventions_visible_to
 
 S = Intervention.Status
 # After the core's (10-40) and priority's (50) entries of the same day, in the story's order.

@@ -42,7 +42,12 @@ from civic.models import WorkflowEvent
 from civic.roles import COUNCIL, RESIDENT
 from civic.workflow import STAFF, Notifier, Transition, Workflow, register, transitioned
 from interventions.models import Comment, Decision, FollowUp, Intervention
-from interventions.selectors import decides_for_the_council
+from interventions.selectors import (
+    DECIDED,
+    REOPENED_FROM,
+    decides_for_the_council,
+    note_is_public,
+)
 
 S = Intervention.Status
 C = Comment.Status
@@ -52,10 +57,6 @@ COUNCIL_ONLY = frozenset({COUNCIL})
 PUBLIC_STEPS = frozenset(
     {S.IN_CONSULTATION, S.AGREED, S.DECLINED, S.DEFERRED, S.COMPLETED, S.CANCELLED}
 )
-DECIDED = frozenset({S.AGREED, S.DECLINED, S.DEFERRED})
-# Only a decision the council took can be reopened (by the council); a deferred proposal
-# goes back on the agenda by an officer's hand, and no decision is reopened by that.
-REOPENED_FROM = frozenset({S.AGREED, S.DECLINED})
 
 PROPOSALS_KIND = "proposals"
 COMMENTS_KIND = "comments"
@@ -130,16 +131,9 @@ def _reaches_stakeholders(event: WorkflowEvent) -> bool:
     return event.to_state in PUBLIC_STEPS or back
 
 
-def _councils_move(event: WorkflowEvent) -> bool:
-    """A decision, or the council reopening one: its note is the council's public word."""
-    return event.to_state in DECIDED or (
-        event.from_state in REOPENED_FROM and event.to_state == S.AWAITING_DECISION
-    )
-
-
 def _public_note(event: WorkflowEvent) -> bool:
-    """The council's word, and the reason a cancelled intervention will not be carried out."""
-    return _councils_move(event) or event.to_state == S.CANCELLED
+    """The same rule as the pages' (interventions.selectors.note_is_public)."""
+    return note_is_public(event.from_state, event.to_state)
 
 
 def _pulled_back(event: WorkflowEvent) -> bool:
