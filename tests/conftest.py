@@ -1,5 +1,7 @@
 """Fixtures shared by every test: the municipality, themes and one user per role."""
 
+from pathlib import Path
+
 import pytest
 
 from civic.models import Area
@@ -79,3 +81,10 @@ def council(db):
 @pytest.fixture
 def admin_user(db):
     return AdminFactory(username="administrator")
+
+
+@pytest.fixture
+def media_root(settings, tmp_path) -> Path:
+    """A media folder of the test's own, to see which files a request stored."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return Path(settings.MEDIA_ROOT)

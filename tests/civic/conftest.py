@@ -351,12 +351,5 @@ def _interventions(challenge, resident, officer) -> None:
         )
 
 
-@pytest.fixture
-def media_root(settings, tmp_path) -> Path:
-    """A media folder of the test's own, to see which files a request stored."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return Path(settings.MEDIA_ROOT)
-
-
 def stored_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []

@@ -1,12 +1,16 @@
 """Interventions fixtures: a public challenge with a linked concern; proposals via services."""
 
 from datetime import date, datetime, timedelta
+from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.contrib.gis.geos import Point
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
+from PIL import Image
+from rest_framework.test import APIClient
 
 from civic import services as civic_services
 from civic import workflow
@@ -112,3 +116,29 @@ def decide(council, intervention, outcome="agreed", **extra):
         **extra,
     }
     return services.decision_record(intervention=intervention, actor=council, **values)
+
+
+def agreed(officer, council, challenge, **extra) -> Intervention:
+    """A proposal the council agreed to (ready to be carried out)."""
+    made = awaiting(officer, challenge, **extra)
+    decide(council, made, "agreed")
+    made.refresh_from_db()
+    return made
+
+
+def as_user(user=None) -> APIClient:
+    """An API client in English, signed in as `user` (anonymous without)."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def jpeg_with_gps(name: str = "werk.jpg") -> SimpleUploadedFile:
+    """A phone photo whose EXIF holds a camera maker and a GPS position."""
+    exif = Image.Exif()
+    exif[0x010F] = "Acme Phones"
+    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 31.0, 40.0), 3: "E", 4: (6.0, 3.0, 36.0)})
+    out = BytesIO()
+    Image.new("RGB", (40, 30), "green").save(out, "JPEG", exif=exif)
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")

@@ -2,21 +2,13 @@
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from interventions import services
 from interventions.models import Comment, Decision, Intervention, Support
 from tests.factories import ResidentFactory
-from tests.interventions.conftest import S, awaiting, in_consultation, propose
+from tests.interventions.conftest import S, as_user, awaiting, in_consultation, propose
 
 pytestmark = pytest.mark.django_db
-
-
-def as_user(user=None) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def test_a_resident_proposes_and_an_officer_reviews_and_opens_the_consultation(

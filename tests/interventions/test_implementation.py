@@ -5,7 +5,6 @@ from io import BytesIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
@@ -13,24 +12,11 @@ from civic.challenge_parts import stages_for
 from civic.models import Notification
 from civic.workflow import TransitionNotAllowed, transition
 from interventions import services
-from interventions.models import Intervention, Milestone
+from interventions.models import Milestone
 from tests.factories import ResidentFactory
-from tests.interventions.conftest import S, awaiting, decide, on, propose
+from tests.interventions.conftest import S, agreed, awaiting, decide, jpeg_with_gps, on, propose
 
 pytestmark = pytest.mark.django_db
-
-
-def agreed(officer, council, challenge, **extra) -> Intervention:
-    made = awaiting(officer, challenge, **extra)
-    decide(council, made, "agreed")
-    made.refresh_from_db()
-    return made
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
 
 
 def stage_of(challenge) -> str:
@@ -119,15 +105,6 @@ def test_planned_dates_in_order(officer, council, challenge):
     )
     works.refresh_from_db()
     assert works.planned_end == date(2026, 6, 1)
-
-
-def jpeg_with_gps() -> SimpleUploadedFile:
-    exif = Image.Exif()
-    exif[0x010F] = "Acme Phones"
-    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 31.0, 40.0), 3: "E", 4: (6.0, 3.0, 36.0)})
-    out = BytesIO()
-    Image.new("RGB", (40, 30), "green").save(out, "JPEG", exif=exif)
-    return SimpleUploadedFile("werk.jpg", out.getvalue(), content_type="image/jpeg")
 
 
 def test_a_milestone_photo_loses_its_exif(officer, council, challenge, media_root):

@@ -1,51 +1,20 @@
 """The implementation through the API and the pages: fields, milestones, photos, the CSV file."""
 
 from datetime import date
-from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image
-from rest_framework.test import APIClient
 
 from civic.models import Challenge
 from civic.workflow import transition
 from interventions import services
-from interventions.models import Intervention
-from tests.interventions.conftest import S, awaiting, decide
+from tests.interventions.conftest import S, agreed, as_user, awaiting, decide, jpeg_with_gps
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def as_user(user=None) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
-def agreed(officer, council, challenge, **extra) -> Intervention:
-    made = awaiting(officer, challenge, **extra)
-    decide(council, made, "agreed")
-    made.refresh_from_db()
-    return made
-
-
-def jpeg_with_gps(name="werk.jpg") -> SimpleUploadedFile:
-    exif = Image.Exif()
-    exif[0x010F] = "Acme Phones"
-    exif.get_ifd(0x8825).update({1: "N", 2: (52.0, 31.0, 40.0), 3: "E", 4: (6.0, 3.0, 36.0)})
-    out = BytesIO()
-    Image.new("RGB", (40, 30), "green").save(out, "JPEG", exif=exif)
-    return SimpleUploadedFile(name, out.getvalue(), content_type="image/jpeg")
-
-
 def test_officers_follow_the_works_through_the_api(officer, council, resident, challenge):
     works = agreed(officer, council, challenge)
     url = f"/api/v1/interventions/{works.pk}/"
