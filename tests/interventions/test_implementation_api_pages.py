@@ -11,10 +11,10 @@ from civic.workflow import transition
 from interventions import services
 from tests.interventions.conftest import S, agreed, as_user, awaiting, decide, jpeg_with_gps
 
-pytestmark = pytest.mark.django_db
+# Photos go to a media folder of each test's own.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
-@pytest.fixture(autouse=True)
 def test_officers_follow_the_works_through_the_api(officer, council, resident, challenge):
     works = agreed(officer, council, challenge)
     url = f"/api/v1/interventions/{works.pk}/"
