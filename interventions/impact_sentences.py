@@ -36,10 +36,25 @@ def _shortfall_text(shortfall: Shortfall) -> str:
     return _("valid nights since the work: %(have)d of %(need)d") % numbers
 
 
-# The night figure keeps the sentences above; the other figures say their own change, in
-# words that fit them (a drier soil, fewer hours of standing water), keyed by figure and by
-# the direction of a clear change or "no clear effect".
+# Each figure says its own change in words that fit it (cooler nights, a drier soil, fewer
+# hours of standing water), keyed by figure and by the direction of a clear change or "no
+# clear effect". Every sentence takes the same numbers (see _numbers).
 _FIGURE_SENTENCES = {
+    ("night_anomaly", Verdict.COOLER): gettext_lazy(
+        "Since the work was completed, nights near the site have been %(effect)s °C cooler "
+        "than comparable places (between %(near)s and %(far)s °C), measured by %(sensors)s "
+        "over %(nights)s."
+    ),
+    ("night_anomaly", Verdict.WARMER): gettext_lazy(
+        "Since the work was completed, nights near the site have been %(effect)s °C warmer "
+        "than comparable places (between %(near)s and %(far)s °C), measured by %(sensors)s "
+        "over %(nights)s."
+    ),
+    ("night_anomaly", Verdict.NO_CLEAR_EFFECT): gettext_lazy(
+        "Since the work was completed, nights near the site show no clear difference from "
+        "comparable places (somewhere between %(cooler)s °C cooler and %(warmer)s °C "
+        "warmer), measured by %(sensors)s over %(nights)s."
+    ),
     ("t_max", Verdict.COOLER): gettext_lazy(
         "Since the work was completed, the warmest hours of the day near the site have been "
         "%(effect)s °C cooler than at comparable places (between %(near)s and %(far)s °C), "
@@ -93,27 +108,27 @@ _FIGURE_NAMES = {
 }
 
 
-def _figure_sentence(estimate: ImpactEstimate, figure: str) -> str:
-    if estimate.verdict == Verdict.NOT_ENOUGH_DATA:
-        parts = "; ".join(_shortfall_text(shortfall) for shortfall in estimate.missing)
-        return _(
-            "Not enough data yet to measure the effect of the work on %(figure)s. "
-            "Still short: %(parts)s."
-        ) % {"figure": _FIGURE_NAMES[figure], "parts": parts}
+def _numbers(estimate: ImpactEstimate) -> dict[str, str]:
+    """The numbers every sentence may use, in the active language; never a negative sign."""
     assert estimate.effect is not None and estimate.low is not None and estimate.high is not None
     sensors = estimate.counts.impact_sensors + estimate.counts.control_sensors
+    after = estimate.counts.nights_after
+    places = _places(estimate)
+    # The interval on one side of 0 is named from its nearer end to its farther one.
     near, far = sorted((abs(estimate.low), abs(estimate.high)))
-    figures = {
+    low, high = _degrees(estimate.low, places), _degrees(estimate.high, places)
+    return {
         "sensors": ngettext("%(count)d sensor", "%(count)d sensors", sensors) % {"count": sensors},
-        "days": ngettext("%(count)d day", "%(count)d days", estimate.counts.nights_after)
-        % {"count": estimate.counts.nights_after},
-        "effect": _degrees(estimate.effect, places := _places(estimate)),
+        "nights": ngettext("%(count)d night", "%(count)d nights", after) % {"count": after},
+        "days": ngettext("%(count)d day", "%(count)d days", after) % {"count": after},
+        "effect": _degrees(estimate.effect, places),
         "near": _degrees(near, places),
         "far": _degrees(far, places),
-        "down": _degrees(estimate.low, places),
-        "up": _degrees(estimate.high, places),
+        "down": low,
+        "up": high,
+        "cooler": low,
+        "warmer": high,
     }
-    return str(_FIGURE_SENTENCES[(figure, estimate.verdict)]) % figures
 
 
 def impact_sentence(estimate: ImpactEstimate, figure: str = "night_anomaly") -> str:
@@ -122,52 +137,14 @@ def impact_sentence(estimate: ImpactEstimate, figure: str = "night_anomaly") -> 
     ``figure`` is the daily figure the estimate measured: night_anomaly (the default),
     t_max, soil_moisture or wet_feet_hours.
     """
-    if figure != "night_anomaly":
-        return _figure_sentence(estimate, figure)
     if estimate.verdict == Verdict.NOT_ENOUGH_DATA:
         parts = "; ".join(_shortfall_text(shortfall) for shortfall in estimate.missing)
+        if figure == "night_anomaly":
+            return _(
+                "Not enough data yet to measure the effect of the work. Still short: %(parts)s."
+            ) % {"parts": parts}
         return _(
-            "Not enough data yet to measure the effect of the work. Still short: %(parts)s."
-        ) % {"parts": parts}
-    assert estimate.effect is not None and estimate.low is not None and estimate.high is not None
-    sensors = estimate.counts.impact_sensors + estimate.counts.control_sensors
-    numbers = {
-        "sensors": ngettext("%(count)d sensor", "%(count)d sensors", sensors) % {"count": sensors},
-        "nights": ngettext("%(count)d night", "%(count)d nights", estimate.counts.nights_after)
-        % {"count": estimate.counts.nights_after},
-    }
-    if estimate.verdict == Verdict.NO_CLEAR_EFFECT:
-        return _(
-            "Since the work was completed, nights near the site show no clear difference from "
-            "comparable places (somewhere between %(cooler)s °C cooler and %(warmer)s °C "
-            "warmer), measured by %(sensors)s over %(nights)s."
-        ) % {
-            **numbers,
-            "cooler": _degrees(estimate.low, _places(estimate)),
-            "warmer": _degrees(estimate.high, _places(estimate)),
-        }
-    # The interval lies on one side of 0: name its ends from the nearer to the farther.
-    near, far = sorted((abs(estimate.low), abs(estimate.high)))
-    figures = {
-        **numbers,
-        "effect": _degrees(estimate.effect, _places(estimate)),
-        "near": _degrees(near, _places(estimate)),
-        "far": _degrees(far, _places(estimate)),
-    }
-    if estimate.verdict == Verdict.COOLER:
-        return (
-            _(
-                "Since the work was completed, nights near the site have been %(effect)s °C cooler "
-                "than comparable places (between %(near)s and %(far)s °C), measured by %(sensors)s "
-                "over %(nights)s."
-            )
-            % figures
-        )
-    return (
-        _(
-            "Since the work was completed, nights near the site have been %(effect)s °C warmer "
-            "than comparable places (between %(near)s and %(far)s °C), measured by %(sensors)s "
-            "over %(nights)s."
-        )
-        % figures
-    )
+            "Not enough data yet to measure the effect of the work on %(figure)s. "
+            "Still short: %(parts)s."
+        ) % {"figure": _FIGURE_NAMES[figure], "parts": parts}
+    return str(_FIGURE_SENTENCES[(figure, estimate.verdict)]) % _numbers(estimate)
